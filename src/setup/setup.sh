@@ -1,0 +1,117 @@
+#!/bin/bash
+# One-command, idempotent setup of this project on Debian (run as root for the apt step):
+#   1. node_modules from package-lock.json (only when missing or stale);
+#   2. the Debian packages the notebooks, tests, benchmark and handouts need (only those missing);
+#   3. the Jupyter kernelspec "exploding-gradients" (tslab started in the project root).
+# Usage: bash src/setup/setup.sh [--quiet]   (--quiet: print nothing when nothing had to be done)
+set -euo pipefail
+
+quiet=0
+for arg in "$@"; do
+  case "$arg" in
+    --quiet) quiet=1 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown argument '$arg' (expected --quiet)" >&2; exit 2 ;;
+  esac
+done
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+cd "$root"
+say() { [ "$quiet" = 1 ] || echo "setup: $*"; }
+did() { echo "setup: $*"; }   # something changed: always worth a line
+
+# Serialise concurrent runs (several `npm test` at once must not run npm ci or apt-get twice).
+lock="${TMPDIR:-/tmp}/exploding-gradients-setup.$(printf '%s' "$root" | sha256sum | cut -c1-12).lock"
+exec 9>"$lock"
+flock 9
+
+# --- 1. npm packages -------------------------------------------------------------------------------
+# The stamp records the lockfile and Node ABI that node_modules was installed from.
+stamp=node_modules/.exploding-gradients-setup
+want_stamp="$(sha256sum package-lock.json | cut -d' ' -f1) node-$(node -p process.versions.modules)"
+if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want_stamp" ]; then
+  if [ ! -d node_modules ]; then
+    did "installing npm packages (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    # Incremental, and never rewrites package.json or the lockfile.
+    did "syncing node_modules with package-lock.json"
+    npm install --no-save --no-audit --no-fund --loglevel=error
+  fi
+  printf '%s\n' "$want_stamp" >"$stamp"
+else
+  say "npm packages up to date"
+fi
+
+# --- 2. Debian packages ----------------------------------------------------------------------------
+# jupyter*/nbclient/ipython: the tslab kernel and the notebook runner; python3-numpy: the benchmark's
+# numpy peer; chromium + poppler-utils: handout PDFs and browser tests.
+apt_packages=(jupyter-nbconvert jupyter-client python3-nbclient python3-ipython jupyter-notebook
+  chromium poppler-utils python3-numpy)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  [ "$status" = installed ] || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: missing Debian packages: ${missing[*]}" >&2
+    echo "setup: install them as root, then re-run this script:" >&2
+    echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+  did "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "Debian packages present"
+fi
+
+# --- 3. Jupyter kernelspec -------------------------------------------------------------------------
+# Installed per user, where Debian's jupyter, nbclient and VS Code all look. It holds a copy of the
+# launcher (so it outlives any one clone); the launcher finds the clone from the notebook's folder.
+data_dir="${JUPYTER_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/jupyter}"
+spec="$data_dir/kernels/exploding-gradients"
+kernel_json=$(cat <<JSON
+{
+  "argv": ["$spec/kernel-launch.sh", "{connection_file}"],
+  "display_name": "TypeScript (exploding-gradients)",
+  "language": "typescript",
+  "interrupt_mode": "signal",
+  "metadata": {"project": "exploding-gradients"}
+}
+JSON
+)
+is_project() { [ -f "$1/package.json" ] && [ -e "$1/node_modules/tslab/bin/tslab" ] &&
+  grep -q '"name": *"exploding-gradients"' "$1/package.json"; }
+changed=0
+if [ "$(cat "$spec/kernel.json" 2>/dev/null)" != "$kernel_json" ] ||
+   ! cmp -s src/setup/kernel-launch.sh "$spec/kernel-launch.sh"; then
+  mkdir -p "$spec"
+  printf '%s\n' "$kernel_json" >"$spec/kernel.json.tmp" && mv "$spec/kernel.json.tmp" "$spec/kernel.json"
+  cp src/setup/kernel-launch.sh "$spec/kernel-launch.sh.tmp" && chmod 755 "$spec/kernel-launch.sh.tmp"
+  mv "$spec/kernel-launch.sh.tmp" "$spec/kernel-launch.sh"
+  changed=1
+fi
+# The fallback checkout (for notebooks opened outside any clone): keep it while it is still valid,
+# so that a second clone (e.g. a CI check in /tmp) does not take it over; re-point it if the checkout moved.
+recorded=$(cat "$spec/project-root" 2>/dev/null || true)
+if [ -z "$recorded" ] || ! is_project "$recorded"; then
+  printf '%s\n' "$root" >"$spec/project-root"
+  changed=1
+fi
+node_dir=$(dirname "$(command -v node)")
+if [ "$(cat "$spec/node-dir" 2>/dev/null)" != "$node_dir" ]; then
+  printf '%s\n' "$node_dir" >"$spec/node-dir"
+  changed=1
+fi
+if [ "$changed" = 1 ]; then
+  did "registered Jupyter kernel 'exploding-gradients' in $spec (fallback checkout: $(cat "$spec/project-root"))"
+  if ! /usr/bin/jupyter kernelspec list 2>/dev/null | grep -q "^ *exploding-gradients "; then
+    echo "setup: /usr/bin/jupyter does not list the kernel 'exploding-gradients' (looked in $spec)" >&2
+    exit 1
+  fi
+else
+  say "Jupyter kernel 'exploding-gradients' registered"
+fi

@@ -1,0 +1,120 @@
+// Every tutorial notebook must run top to bottom in the real project kernel with no stderr or error output.
+// tslab reports compile and runtime errors only as stderr text, so "ran" means "wrote nothing to stderr".
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import {
+  executeNotebook,
+  formatFailures,
+  joinText,
+  listNotebooks,
+  PROJECT_KERNEL,
+  PROJECT_ROOT,
+  type NotebookCell,
+  type NotebookJson,
+} from "../src/notebook";
+
+/** Budget per notebook: kernel start (~3 s) plus the cells; tutorials should stay well inside it. */
+const NOTEBOOK_TIMEOUT_SEC = 60;
+
+const notebooks = listNotebooks();
+
+function readNotebook(file: string): NotebookJson {
+  return JSON.parse(readFileSync(file, "utf8")) as NotebookJson;
+}
+
+describe("notebooks/ as stored", () => {
+  test("there is at least one notebook", () => {
+    expect(notebooks.length).toBeGreaterThan(0);
+  });
+
+  test.each(notebooks.map((f) => [path.basename(f), f]))("%s has no outputs and uses the project kernel", (_name, file) => {
+    const nb = readNotebook(file);
+    expect(nb.metadata.kernelspec?.name, "kernelspec name (pick 'TypeScript (exploding-gradients)')").toBe(PROJECT_KERNEL);
+    expect(nb.metadata.kernelspec?.language).toBe("typescript");
+    // Outputs belong to executed copies (tests, handouts); stored notebooks stay diffable.
+    const withOutputs = nb.cells
+      .map((c, i) => ({ c, i }))
+      .filter(({ c }) => c.cell_type === "code" && (c.outputs.length > 0 || c.execution_count !== null))
+      .map(({ i }) => i + 1);
+    expect(withOutputs, "cells (1-based, all cells) stored with outputs: clear outputs before committing").toEqual([]);
+  });
+});
+
+describe("notebooks/ execute cleanly in the project kernel", () => {
+  test.each(notebooks.map((f) => [path.basename(f), f]))(
+    "%s",
+    async (_name, file) => {
+      const { failures } = await executeNotebook(path.relative(PROJECT_ROOT, file), { timeoutSec: NOTEBOOK_TIMEOUT_SEC });
+      if (failures.length > 0) throw new Error(`notebook failed:\n${formatFailures(failures)}`);
+    },
+    (NOTEBOOK_TIMEOUT_SEC + 30) * 1000,
+  );
+});
+
+describe("the notebook checker catches failures", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "eg-notebook-check-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const code = (source: string): NotebookCell => ({ cell_type: "code", metadata: {}, outputs: [], execution_count: null, source });
+  const markdown = (source: string): NotebookCell => ({ cell_type: "markdown", metadata: {}, source });
+  function writeNotebook(name: string, cells: NotebookCell[]): string {
+    const nb: NotebookJson = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: PROJECT_KERNEL, display_name: "TypeScript (exploding-gradients)", language: "typescript" } },
+      cells,
+    };
+    const file = path.join(dir, name);
+    writeFileSync(file, JSON.stringify(nb, null, 1));
+    return file;
+  }
+
+  test("a throwing cell and a type error are reported with notebook, cell and message", async () => {
+    const file = writeNotebook("broken.ipynb", [
+      markdown("# A broken notebook"),
+      code('import { kernelProbe } from "./src/setup/kernel-probe";\nconsole.log(kernelProbe());'),
+      code('throw new Error("boom from cell three");'),
+      markdown("Type errors are compile errors: tslab prints them to stderr."),
+      code('const n: number = "not a number";'),
+      code('console.log("still runs");'),
+    ]);
+    const progress: string[] = [];
+    const { notebook, failures } = await executeNotebook(file, {
+      timeoutSec: NOTEBOOK_TIMEOUT_SEC,
+      onCell: (p) => progress.push(`${p.codeCellNumber}/${p.codeCells} ${p.phase}`),
+    });
+
+    // The import from ./src works although the notebook lives in a temp dir: the kernel runs in the project root.
+    const probe = notebook.cells[1];
+    expect(probe?.cell_type === "code" && probe.outputs.map((o) => (o.output_type === "stream" ? joinText(o.text) : "")).join("")).toContain(
+      `root ${PROJECT_ROOT}`,
+    );
+
+    expect(failures.map((f) => [f.cellNumber, f.codeCellNumber, f.kind])).toEqual([
+      [3, 2, "stderr"],
+      [5, 3, "stderr"],
+    ]);
+    expect(failures[0]?.message).toContain("boom from cell three");
+    expect(failures[1]?.message).toContain("Type 'string' is not assignable to type 'number'");
+    const report = formatFailures(failures);
+    expect(report).toContain(`${file}, cell 3 (code cell 2;`);
+    expect(report).toContain(`${file}, cell 5 (code cell 3;`);
+
+    // Cells after a failure still run (the runner waits out tslab's post-error abort window).
+    const last = notebook.cells[5];
+    expect(last?.cell_type === "code" && last.outputs.map((o) => (o.output_type === "stream" ? joinText(o.text) : "")).join("")).toBe(
+      "still runs\n",
+    );
+    expect(progress).toEqual(["1/4 start", "1/4 done", "2/4 start", "2/4 done", "3/4 start", "3/4 done", "4/4 start", "4/4 done"]);
+  }, 90_000);
+
+  test("a cell that never finishes fails as a timeout of that cell", async () => {
+    const file = writeNotebook("hangs.ipynb", [code("const a = 1;"), code("while (true) {}"), code('console.log("unreached");')]);
+    const started = Date.now();
+    const { failures } = await executeNotebook(file, { timeoutSec: 10 });
+    expect(failures.map((f) => [f.cellNumber, f.kind])).toEqual([[2, "timeout"]]);
+    expect((Date.now() - started) / 1000).toBeLessThan(30);
+  }, 60_000);
+});

@@ -13,3 +13,4 @@ export * from "./rnn/params";
 export * from "./rnn/loss";
 export * from "./rnn/jacobian";
 export * from "./rnn/gradcheck";
+export * from "./sources";

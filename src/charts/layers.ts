@@ -4,7 +4,7 @@
  */
 import type { PositionDef } from "vega-lite/build/src/channeldef";
 import { PALETTE, PANEL_HEIGHT, PANEL_WIDTH, REFERENCE_GREY, THEME } from "./theme";
-import type { Annotation, Layer, PanelOptions, ReferenceLine, TopLevelSpec } from "./types";
+import type { Annotation, Layer, PanelOptions, ReferenceLine, Series, TopLevelSpec } from "./types";
 import { STATUS_SHAPE, type AxisRange, type PlotRow, type ValueStatus } from "./plotRows";
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
@@ -16,6 +16,8 @@ export interface AxisSpec {
   log?: boolean;
   /** Draw increasing downwards (matrix rows). */
   reverse?: boolean;
+  /** Explicit tick positions (e.g. matrix indices). */
+  ticks?: readonly number[];
 }
 
 /** A Vega-Lite position channel for `field` on the given axis (identical in every layer, so scales merge). */
@@ -27,10 +29,11 @@ export function position(field: string, axis: AxisSpec): PositionDef<string> {
     scale: {
       type: axis.log ? "log" : "linear",
       ...(axis.range ? { domain: [axis.range.lo, axis.range.hi], nice: false } : {}),
-      zero: false,
+      ...(axis.log ? {} : { zero: false }),
       ...(axis.reverse ? { reverse: true } : {}),
     },
     ...(axis.log && axis.range ? { axis: { format: "~g", values: decadeTicks(axis.range) } } : {}),
+    ...(axis.ticks ? { axis: { values: [...axis.ticks] } } : {}),
   };
 }
 
@@ -44,15 +47,8 @@ export function decadeTicks(range: AxisRange): number[] {
   return ticks;
 }
 
-/** Per-series styling for {@link curveLayers}. */
-export interface CurveStyle {
-  name: string;
-  dashed?: boolean;
-  points?: boolean;
-  colour?: string;
-  strokeWidth?: number;
-  opacity?: number;
-}
+/** Per-series styling for {@link curveLayers}: the style fields of a {@link Series}. */
+export type CurveStyle = Omit<Series, "x" | "y">;
 
 /** Options of {@link curveLayers}. */
 export interface CurveLayerOptions {
@@ -115,13 +111,15 @@ export function curveLayers(rows: readonly PlotRow[], options: CurveLayerOptions
         ? {
             strokeWidth: {
               field: "series",
-              type: "nominal" as const,
+              type: "ordinal" as const,
+              sort: names,
               scale: { domain: names, range: styles.map((s) => s.strokeWidth ?? 2) },
               ...noLegend,
             },
             opacity: {
               field: "series",
-              type: "nominal" as const,
+              type: "ordinal" as const,
+              sort: names,
               scale: { domain: names, range: styles.map((s) => s.opacity ?? 1) },
               ...noLegend,
             },

@@ -60,9 +60,9 @@ export function classifyValue(v: number, range: AxisRange, logScale: boolean): V
   return "ok";
 }
 
-/** A "nice" step (1, 2 or 5 × 10^k) near span / 5, for rounding linear ranges outwards. */
+/** A "nice" step (1, 2 or 5 × 10^k) near span / 10, for rounding linear ranges outwards. */
 function niceStep(span: number): number {
-  const raw = span / 5;
+  const raw = span / 10;
   const power = Math.pow(10, Math.floor(Math.log10(raw)));
   const m = raw / power;
   return (m >= 5 ? 10 : m >= 2 ? 5 : m >= 1 ? 2 : 1) * power;

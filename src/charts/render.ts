@@ -13,8 +13,8 @@ export interface CompiledChart {
 
 /** A Vega logger that records warnings and errors as text instead of printing them. */
 function recordingLogger(messages: string[]): vega.LoggerInterface {
-  return vega.logger(vega.Warn, undefined, (_method: string, level: number, input: readonly unknown[]) => {
-    if (level <= vega.Warn) messages.push(input.map(String).join(" "));
+  return vega.logger(vega.Warn, undefined, (_method, level, input) => {
+    if (level === "ERROR" || level === "WARN") messages.push(Array.from(input, String).join(" "));
   });
 }
 

@@ -20,6 +20,12 @@ export interface Series {
   dashed?: boolean;
   /** Draw a dot at every sample as well as the line. */
   points?: boolean;
+  /** Colour (CSS); default: the next palette colour. */
+  colour?: string;
+  /** Line width in pixels (default 2). */
+  strokeWidth?: number;
+  /** Line opacity in [0, 1] (default 1). */
+  opacity?: number;
 }
 
 /** A text label pinned to a data position, e.g. `{ x: 0, y: 0, text: "explode" }`. */

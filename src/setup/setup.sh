@@ -21,9 +21,8 @@ say() { [ "$quiet" = 1 ] || echo "setup: $*"; }
 did() { echo "setup: $*"; }   # something changed: always worth a line
 
 # Serialise concurrent runs (several `npm test` at once must not run npm ci or apt-get twice).
-lock="${TMPDIR:-/tmp}/exploding-gradients-setup.$(printf '%s' "$root" | sha256sum | cut -c1-12).lock"
-exec 9>"$lock"
-flock 9
+lock="${TMPDIR:-/tmp}/exploding-gradients-setup.$(id -u).$(printf '%s' "$root" | sha256sum | cut -c1-12).lock"
+if { exec 9>"$lock"; } 2>/dev/null; then flock 9; fi
 
 # --- 1. npm packages -------------------------------------------------------------------------------
 # The stamp records the lockfile and Node ABI that node_modules was installed from.

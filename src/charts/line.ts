@@ -19,8 +19,8 @@ export interface LineChartInput extends PanelOptions {
   annotations?: readonly Annotation[];
   /** Dashed reference rules, e.g. `{ y: 1, label: "norm 1" }`. */
   referenceLines?: readonly ReferenceLine[];
-  /** Legend title; default "series". The legend is hidden for a single series unless this is set. */
-  legendTitle?: string;
+  /** Legend title; default "series" for several series; `null` hides the legend (default for one series). */
+  legendTitle?: string | null;
 }
 
 /** Checks that an explicit range is usable on its axis. */
@@ -68,7 +68,7 @@ export function lineChart(input: LineChartInput): TopLevelSpec {
   if (input.series.length === 0) throw new Error("lineChart: expected at least one series, got none");
   const axes = seriesAxes(input);
   const rows = input.series.flatMap((s) => seriesRows(s, axes.y.range!, axes.y.log ?? false));
-  const legendTitle = input.legendTitle ?? (input.series.length > 1 ? "series" : null);
+  const legendTitle = input.legendTitle !== undefined ? input.legendTitle : input.series.length > 1 ? "series" : null;
   const layers = [
     ...referenceLayers(input.referenceLines ?? [], axes.x, axes.y),
     ...curveLayers(rows, { x: axes.x, y: axes.y, styles: input.series, legendTitle }),

@@ -1,0 +1,165 @@
+/**
+ * Showing charts from a tslab notebook: one display_data output carrying the Vega-Lite spec (JupyterLab,
+ * VS Code), its SVG (Classic Notebook, nbconvert) and a text description; and live charts updated in place.
+ * Outside a kernel (tests, scripts) the same calls return or record the bundles instead.
+ */
+import { createRequire } from "module";
+import type { TopLevelSpec } from "vega-lite";
+import { renderSvg } from "./render";
+
+/** MIME type of Vega-Lite 5 specs, rendered natively by JupyterLab and VS Code. */
+export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
+
+/** The three representations of a chart, keyed by MIME type (a Jupyter display_data `data` field). */
+export interface MimeBundle {
+  [VEGALITE_MIME]: TopLevelSpec;
+  "image/svg+xml": string;
+  "text/plain": string;
+}
+
+/** tslab's internal writer: sends display_data (or update_display_data when `update`) for the running cell. */
+type WriteDisplayData = (
+  message: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient?: { display_id?: string } },
+  update: boolean,
+) => void;
+
+/**
+ * The display writer of the running tslab cell, or undefined outside a kernel. Only looks at modules already
+ * loaded (require.cache), so it never loads tslab (and zeromq) itself, and it finds the instance the kernel
+ * is using even if this project's node_modules holds another copy.
+ */
+function kernelWriter(): WriteDisplayData | undefined {
+  // Every require function shares Node's one module cache.
+  const cache = createRequire(`${process.cwd()}/`).cache as Record<string, { exports?: { lastWriteDisplayData?: unknown } } | undefined>;
+  for (const [path, loaded] of Object.entries(cache)) {
+    if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(path)) continue;
+    const writer = loaded?.exports?.lastWriteDisplayData;
+    if (typeof writer === "function") return writer as WriteDisplayData;
+  }
+  return undefined;
+}
+
+/** The text/plain form: the spec's description, or its title. */
+function describe(spec: TopLevelSpec): string {
+  if (spec.description) return spec.description;
+  const title = (spec as { title?: string | { text?: string | string[] } }).title;
+  const text = typeof title === "string" ? title : Array.isArray(title?.text) ? title?.text.join(" ") : title?.text;
+  return `Chart${text ? ` "${text}"` : ""} (Vega-Lite)`;
+}
+
+/**
+ * The display bundle of a chart: the spec as a JSON object (round-tripped through JSON, so what a notebook
+ * stores is what the tests see), its SVG, and a one-line description.
+ * @example const bundle = await chartBundle(lineChart({ series: [s] })); bundle["image/svg+xml"].startsWith("<svg")
+ */
+export async function chartBundle(spec: TopLevelSpec): Promise<MimeBundle> {
+  const svg = await renderSvg(spec);
+  return {
+    [VEGALITE_MIME]: JSON.parse(JSON.stringify(spec)) as TopLevelSpec,
+    "image/svg+xml": svg,
+    "text/plain": describe(spec),
+  };
+}
+
+/**
+ * Displays a chart in the running notebook cell as ONE display_data output with the three MIME types.
+ * Outside a kernel it displays nothing and returns the bundle. In a notebook cell write `await show(spec);`.
+ * @example await show(lineChart({ title: "Gradient norm", series: [s], logY: true }));
+ */
+export async function show(spec: TopLevelSpec): Promise<MimeBundle | undefined> {
+  const bundle = await chartBundle(spec);
+  const write = kernelWriter();
+  if (!write) return bundle;
+  write({ data: { ...bundle }, metadata: {} }, false);
+  return undefined;
+}
+
+/** One frame a live chart emitted (outside a kernel these are only recorded). */
+export interface LiveFrame {
+  /** Clock time (ms) at which the frame was emitted. */
+  at: number;
+  spec: TopLevelSpec;
+}
+
+/** Options of {@link liveChart}. */
+export interface LiveChartOptions {
+  /** Minimum time between two redraws, in ms (default 250). */
+  minIntervalMs?: number;
+  /** Clock in ms (default Date.now); injectable for tests. */
+  now?: () => number;
+}
+
+/** Handle of a live chart. */
+export interface LiveChart<D> {
+  /**
+   * Offers new data. Redraws at once if the last redraw is at least `minIntervalMs` old, otherwise keeps the
+   * data for a trailing redraw (timer) or the next call. Await it inside an async loop so the redraw is sent.
+   */
+  update(data: D): Promise<void>;
+  /** Redraws with the latest data if it has not been drawn yet (call once after the loop). */
+  flush(): Promise<void>;
+  /** Frames emitted so far, in order (kept in and out of a kernel, for inspection and tests). */
+  readonly frames: readonly LiveFrame[];
+}
+
+/**
+ * A chart redrawn in place while a loop runs (a training run's loss curve), throttled to at most one redraw
+ * every `minIntervalMs`, with a final redraw by `flush()`. The first redraw creates one display_data output
+ * with a display_id; later ones send update_display_data to it. Outside a kernel it only records frames.
+ * A synchronous loop never yields to the event loop, so redraws appear when it ends: make the loop async
+ * and `await chart.update(…)` for live updates.
+ * @example
+ * const live = liveChart((loss: number[]) => trainingCurves({ series: [{ name: "loss", x: loss.map((_, i) => i), y: loss }] }));
+ * for (let step = 0; step < 1000; step++) { losses.push(trainStep()); await live.update(losses); }
+ * await live.flush();
+ */
+export function liveChart<D>(build: (data: D) => TopLevelSpec, options: LiveChartOptions = {}): LiveChart<D> {
+  const minInterval = options.minIntervalMs ?? 250;
+  const now = options.now ?? Date.now;
+  const displayId = `chart-${Math.random().toString(16).slice(2)}-${now().toString(16)}`;
+  const frames: LiveFrame[] = [];
+  let pending: { data: D } | undefined;
+  let lastDraw = -Infinity;
+  let drawing: Promise<void> = Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const draw = (): Promise<void> => {
+    if (!pending) return drawing;
+    const spec = build(pending.data);
+    pending = undefined;
+    lastDraw = now();
+    frames.push({ at: lastDraw, spec });
+    const first = frames.length === 1;
+    const write = kernelWriter();
+    if (!write) return drawing;
+    drawing = drawing.then(async () => {
+      const bundle = await chartBundle(spec);
+      write({ data: { ...bundle }, metadata: {}, transient: { display_id: displayId } }, !first);
+    });
+    return drawing;
+  };
+
+  return {
+    frames,
+    update(data: D): Promise<void> {
+      pending = { data };
+      if (now() - lastDraw >= minInterval) {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        return draw();
+      }
+      if (timer === undefined) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          void draw();
+        }, Math.max(0, minInterval - (now() - lastDraw)));
+      }
+      return Promise.resolve();
+    },
+    flush(): Promise<void> {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      return draw();
+    },
+  };
+}

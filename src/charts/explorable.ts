@@ -1,0 +1,75 @@
+/**
+ * Explorable charts: a precomputed sweep over one parameter, shown one curve at a time and chosen with a
+ * slider. Pure Vega-Lite (a param bound to an input, a filter on it): it works in a page with no kernel.
+ */
+import { curveLayers } from "./layers";
+import { panel } from "./layers";
+import { seriesAxes } from "./line";
+import { seriesRows, type AxisRange } from "./plotRows";
+import type { Layer, PanelOptions, TopLevelSpec } from "./types";
+
+/** One curve of the sweep, computed at one parameter value. */
+export interface SweepCurve {
+  param: number;
+  x: readonly number[];
+  y: readonly number[];
+}
+
+/** Input of {@link sweepChart}. */
+export interface SweepInput extends PanelOptions {
+  /** Name of the Vega-Lite param (a JavaScript identifier, e.g. "w"). */
+  paramName: string;
+  /** Slider label, e.g. "recurrent weight w". */
+  paramLabel?: string;
+  /** The precomputed curves, one per parameter value. */
+  curves: readonly SweepCurve[];
+  /** Parameter value shown first (and in the static SVG); default: the first curve's. */
+  initial?: number;
+  logY?: boolean;
+  yRange?: AxisRange;
+  /** Draw every curve of the sweep faintly behind the selected one (default true). */
+  showAllCurves?: boolean;
+}
+
+/**
+ * A curve chosen by a slider from a precomputed sweep; axes are fixed over the whole sweep so they do not jump.
+ * The data is one long table with a `param` column, filtered by the slider's value. Evenly spaced parameter
+ * values get a range slider, others a drop-down.
+ * @example
+ * sweepChart({
+ *   paramName: "w", paramLabel: "recurrent weight w", xTitle: "distance T − t", yTitle: "‖∂h_T/∂h_t‖", logY: true,
+ *   curves: ws.map((w) => ({ param: w, x: ts, y: ts.map((t) => Math.abs(w) ** t) })), initial: 1,
+ * })
+ */
+export function sweepChart(input: SweepInput): TopLevelSpec {
+  const { curves, paramName } = input;
+  if (curves.length === 0) throw new Error("sweepChart: expected at least one curve, got none");
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(paramName)) throw new Error(`sweepChart: paramName "${paramName}" must be an identifier`);
+  const params = curves.map((c) => c.param);
+  params.forEach((p, i) => {
+    if (!Number.isFinite(p) || (i > 0 && !(p > params[i - 1]))) throw new Error(`sweepChart: parameter values must be finite and increasing; curves[${i}].param = ${p}`);
+  });
+  const initial = input.initial ?? params[0];
+  const start = params.reduce((best, p) => (Math.abs(p - initial) < Math.abs(best - initial) ? p : best), params[0]);
+  const steps = params.slice(1).map((p, i) => p - params[i]);
+  const step = steps.length > 0 ? Math.min(...steps) : 1;
+  const even = steps.every((s) => Math.abs(s - step) <= 1e-9 * Math.max(1, Math.abs(step)));
+  const series = curves.map((c) => ({ name: `${paramName} = ${c.param}`, x: c.x, y: c.y }));
+  const axes = seriesAxes({ ...input, series });
+  const label = input.paramLabel ?? paramName;
+  const rows = curves.flatMap((c, k) => seriesRows(series[k], axes.y.range!, axes.y.log ?? false).map((r) => ({ ...r, series: label, param: c.param })));
+  const selected = `abs(datum.param - ${paramName}) < ${step / 2}`;
+  const layers: Layer[] = [];
+  if (input.showAllCurves ?? true) {
+    layers.push(...curveLayers(rows.filter((r) => r.status === "ok"), { ...axes, styles: [{ name: label, colour: "#cccccc", strokeWidth: 1 }], legendTitle: null }));
+  }
+  const chosen = curveLayers(rows, { ...axes, styles: [{ name: label }], legendTitle: null }).map(
+    (layer) => ({ ...layer, transform: [{ filter: selected }] }) as Layer,
+  );
+  layers.push(...chosen);
+  const bind = even
+    ? { input: "range" as const, min: params[0], max: params[params.length - 1], step, name: `${label} ` }
+    : { input: "select" as const, options: params, name: `${label} ` };
+  const spec = panel(input, `Explorable chart "${input.title ?? ""}": ${axes.y.title} against ${axes.x.title}, slider ${label} over ${params.length} values.`, layers);
+  return { ...spec, params: [{ name: paramName, value: start, bind }] } as TopLevelSpec;
+}

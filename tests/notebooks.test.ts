@@ -46,7 +46,7 @@ describe("notebooks/ execute cleanly in the project kernel", () => {
   test.each(notebooks.map((f) => [path.basename(f), f]))(
     "%s",
     async (_name, file) => {
-      const { failures } = await executeNotebook(path.relative(PROJECT_ROOT, file), { timeoutSec: NOTEBOOK_TIMEOUT_SEC });
+      const { failures } = await executeNotebook(path.relative(process.cwd(), file), { timeoutSec: NOTEBOOK_TIMEOUT_SEC });
       if (failures.length > 0) throw new Error(`notebook failed:\n${formatFailures(failures)}`);
     },
     (NOTEBOOK_TIMEOUT_SEC + 30) * 1000,

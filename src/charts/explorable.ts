@@ -58,15 +58,14 @@ export function sweepChart(input: SweepInput): TopLevelSpec {
   const axes = seriesAxes({ ...input, series });
   const label = input.paramLabel ?? paramName;
   const rows = curves.flatMap((c, k) => seriesRows(series[k], axes.y.range!, axes.y.log ?? false).map((r) => ({ ...r, series: label, param: c.param })));
-  const selected = `abs(datum.param - ${paramName}) < ${step / 2}`;
-  const layers: Layer[] = [];
-  if (input.showAllCurves ?? true) {
-    layers.push(...curveLayers(rows.filter((r) => r.status === "ok"), { ...axes, styles: [{ name: label, colour: "#cccccc", strokeWidth: 1 }], legendTitle: null }));
-  }
-  const chosen = curveLayers(rows, { ...axes, styles: [{ name: label }], legendTitle: null }).map(
+  // One call to curveLayers for both the faint background and the selected curve, so they share one colour scale.
+  const everyCurve = `every ${label}`;
+  const faint = (input.showAllCurves ?? true) ? rows.filter((r) => r.status === "ok").map((r) => ({ ...r, series: everyCurve })) : [];
+  const selected = `datum.series === ${JSON.stringify(everyCurve)} || abs(datum.param - ${paramName}) < ${step / 2}`;
+  const styles = [{ name: everyCurve, colour: "#cccccc" }, { name: label }];
+  const layers: Layer[] = curveLayers([...faint, ...rows], { ...axes, styles, legendTitle: null }).map(
     (layer) => ({ ...layer, transform: [{ filter: selected }] }) as Layer,
   );
-  layers.push(...chosen);
   const bind = even
     ? { input: "range" as const, min: params[0], max: params[params.length - 1], step, name: `${label} ` }
     : { input: "select" as const, options: params, name: `${label} ` };

@@ -49,6 +49,11 @@ export function sideBySide(panels: readonly TopLevelSpec[], options: SideBySideO
   const row = {
     hconcat: inner,
     spacing: 24,
+    // Each panel keeps its own series colours, dashes and legends (concat would merge them by default).
+    resolve: {
+      scale: { color: "independent", fill: "independent", stroke: "independent", strokeDash: "independent", strokeWidth: "independent", opacity: "independent", shape: "independent" },
+      legend: { color: "independent", fill: "independent", stroke: "independent", strokeDash: "independent", strokeWidth: "independent", opacity: "independent", shape: "independent" },
+    },
     ...(options.caption
       ? { title: { text: wrap(options.caption, 90), orient: "bottom", anchor: "start", fontSize: 12, fontWeight: "normal", offset: 12 } }
       : {}),

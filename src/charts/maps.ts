@@ -48,7 +48,8 @@ function fixedPointLayer(points: readonly FixedPoint[], x: AxisSpec, y: AxisSpec
 
 /** Curves (and extra paths) with the identity line, fixed points and annotations: the layers of both builders. */
 function mapLayers(input: FunctionPlotInput, paths: readonly Series[]): { layers: Layer[]; x: AxisSpec; y: AxisSpec } {
-  const axes = seriesAxes({ ...input, series: [...input.curves, ...paths] });
+  // Axes from the curves only: a path (cobweb) that runs away leaves through the edge and is marked there.
+  const axes = seriesAxes({ ...input, series: input.curves });
   const { x, y } = axes;
   const lo = Math.max(x.range!.lo, y.range!.lo);
   const hi = Math.min(x.range!.hi, y.range!.hi);
@@ -110,7 +111,12 @@ export function cobwebPlot(input: CobwebInput): TopLevelSpec {
   }
   const path: Series = { name: "iterates", x: px, y: py, colour: UNSTABLE_COLOUR, strokeWidth: 1.5 };
   const notes: Annotation[] = [{ x: finite[0], y: finite[0], text: "x₀", dx: 10, dy: 12 }];
-  if (end >= 0) notes.push({ x: finite[finite.length - 1], y: finite[finite.length - 1], text: `x${end} = ${input.iterates[end]}`, dy: 14 });
+  if (end >= 0) {
+    // Label the escape at the last iterate still inside the plotted range, so the label stays on the chart.
+    const r = seriesAxes({ ...input, series: input.curves, annotations: [] }).y.range!;
+    const inside = [...finite].reverse().find((v) => v >= r.lo && v <= r.hi) ?? finite[0];
+    notes.push({ x: inside, y: inside, text: `→ x${end} = ${input.iterates[end]}`, dot: false, dy: 16 });
+  }
   const { layers, x, y } = mapLayers({ ...input, annotations: [...(input.annotations ?? []), ...notes] }, [path]);
   return panel(input, `Cobweb plot "${input.title ?? ""}": ${finite.length} iterates of ${input.curves[0].name}.`, layers);
 }

@@ -101,7 +101,8 @@ export function valueRange(values: Iterable<number>, logScale: boolean): AxisRan
     hi += pad;
   }
   const step = niceStep(hi - lo);
-  return { lo: Math.floor(lo / step) * step, hi: Math.ceil(hi / step) * step };
+  // "+ 0" turns −0 (e.g. Math.ceil(−0.3) · step) into 0, which JSON writes the same anyway.
+  return { lo: Math.floor(lo / step) * step + 0, hi: Math.ceil(hi / step) * step + 0 };
 }
 
 /** Formats a value for the `value` field: shortest round-trip text, "Infinity"/"-Infinity"/"NaN" as is. */

@@ -49,5 +49,5 @@ export function trainingCurves(input: TrainingCurvesInput): TopLevelSpec {
   });
   const subtitle = input.subtitle ?? "ticks along the bottom: steps where the gradient was clipped";
   const layered = spec as { layer: Layer[]; title?: { text: string } };
-  return { ...spec, layer: [...layered.layer, ...ticks], title: { text: input.title ?? "", subtitle } } as TopLevelSpec;
+  return { ...spec, layer: [...layered.layer, ...ticks], title: { text: input.title ?? "Training curves", subtitle } } as TopLevelSpec;
 }

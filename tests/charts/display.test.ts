@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { chartBundle, lineChart, liveChart, show, VEGALITE_MIME, type TopLevelSpec } from "../../src/charts";
+import { nonFiniteNumbers } from "./helpers";
+
+const spec = lineChart({ title: "norms", logY: true, series: [{ name: "g", x: [0, 1, 2, 3], y: [1, 10, Infinity, 0] }] });
+
+describe("chartBundle and show outside a kernel", () => {
+  it("builds the three MIME types: the spec as a JSON object, an SVG, and a description", async () => {
+    const bundle = await chartBundle(spec);
+    expect(Object.keys(bundle).sort()).toEqual([VEGALITE_MIME, "image/svg+xml", "text/plain"].sort());
+    expect(bundle[VEGALITE_MIME]).toEqual(JSON.parse(JSON.stringify(spec)));
+    expect(nonFiniteNumbers(bundle[VEGALITE_MIME])).toEqual([]);
+    expect(bundle["image/svg+xml"].startsWith("<svg")).toBe(true);
+    expect(bundle["text/plain"]).toContain("norms");
+    // The whole bundle is valid JSON, as a notebook stores it.
+    expect(JSON.parse(JSON.stringify(bundle))).toEqual(bundle);
+  });
+
+  it("show returns the bundle instead of failing when no kernel is running", async () => {
+    const bundle = await show(spec);
+    expect(bundle?.["image/svg+xml"]).toContain("<svg");
+  });
+});
+
+describe("liveChart throttling", () => {
+  afterEach(() => vi.useRealTimers());
+  const build = (n: number): TopLevelSpec => lineChart({ series: [{ name: "loss", x: [0, 1], y: [n, n] }] });
+
+  it("redraws at most once per interval, then a trailing timer and flush draw the latest data", async () => {
+    vi.useFakeTimers();
+    let clock = 0;
+    const live = liveChart(build, { minIntervalMs: 250, now: () => clock });
+    for (let step = 0; step < 100; step++) {
+      clock = step * 10; // 100 updates over 990 ms
+      await live.update(step);
+    }
+    // Drawn at t = 0, 250, 500, 750: never two frames closer than the interval.
+    expect(live.frames.map((f) => f.at)).toEqual([0, 250, 500, 750]);
+    clock = 1000;
+    vi.advanceTimersByTime(250); // the trailing redraw shows the last update (step 99)
+    expect(live.frames.length).toBe(5);
+    expect(JSON.stringify(live.frames[4].spec)).toBe(JSON.stringify(build(99)));
+    await live.flush(); // nothing new: no extra frame
+    expect(live.frames.length).toBe(5);
+  });
+
+  it("flush draws pending data at once after the loop", async () => {
+    let clock = 0;
+    const live = liveChart(build, { minIntervalMs: 1000, now: () => clock });
+    await live.update(1);
+    clock = 10;
+    await live.update(2);
+    expect(live.frames.length).toBe(1);
+    await live.flush();
+    expect(live.frames.length).toBe(2);
+    expect(JSON.stringify(live.frames[1].spec)).toBe(JSON.stringify(build(2)));
+  });
+});

@@ -1,0 +1,55 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+// tslab (the notebook kernel) resolves a relative import of a folder ("./charts") as the file "charts.js" at
+// run time and fails, although TypeScript accepts it. Every relative import in src/ and in the notebooks must
+// therefore name a file. This guard reads the sources as text, so it fails before a notebook would.
+const root = resolve(__dirname, "..");
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return tsFiles(p);
+    return p.endsWith(".ts") ? [p] : [];
+  });
+}
+
+const importPattern = /(?:import|export)\s[^;]*?from\s+["'](\.{1,2}\/[^"']*)["']|require\(\s*["'](\.{1,2}\/[^"']*)["']\s*\)/g;
+
+function folderImports(source: string, fromDir: string): string[] {
+  const bad: string[] = [];
+  for (const m of source.matchAll(importPattern)) {
+    const spec = m[1] ?? m[2];
+    const target = resolve(fromDir, spec);
+    if (existsSync(target) && statSync(target).isDirectory()) bad.push(spec);
+  }
+  return bad;
+}
+
+describe("relative imports name files, not folders", () => {
+  it("in src/", () => {
+    const offenders = tsFiles(join(root, "src")).flatMap((f) =>
+      folderImports(readFileSync(f, "utf8"), dirname(f)).map((spec) => `${f.slice(root.length + 1)}: "${spec}"`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("in the notebooks (resolved from the project root, where the kernel runs)", () => {
+    const dir = join(root, "notebooks");
+    const offenders = readdirSync(dir)
+      .filter((n) => n.endsWith(".ipynb"))
+      .flatMap((n) => {
+        const nb = JSON.parse(readFileSync(join(dir, n), "utf8")) as { cells: { cell_type: string; source: string | string[] }[] };
+        return nb.cells
+          .filter((c) => c.cell_type === "code")
+          .flatMap((c) => folderImports(Array.isArray(c.source) ? c.source.join("") : c.source, root).map((s) => `${n}: "${s}"`));
+      });
+    expect(offenders).toEqual([]);
+  });
+
+  it("the guard itself catches a folder import", () => {
+    expect(folderImports('import { x } from "./core";', join(root, "src"))).toEqual(["./core"]);
+    expect(folderImports('export * from "./core/tensor";', join(root, "src"))).toEqual([]);
+  });
+});

@@ -1,10 +1,7 @@
 /**
  * exploding-gradients: the public face that notebooks import.
  *
- *   import { rnnForward, rnnBackward, createRng } from "./src/index";
- *
- * Every import inside src/ names a file, never a folder ("./charts/index", not "./charts"): tslab's runtime
- * resolves folder imports as "charts.js" and fails (tests/imports.test.ts guards this).
+ *   import { rnnForward, rnnBackward, createRng } from "./src";
  */
 export * from "./core/tensor";
 export * from "./core/random";
@@ -17,6 +14,4 @@ export * from "./rnn/loss";
 export * from "./rnn/jacobian";
 export * from "./rnn/gradcheck";
 export * from "./sources";
-export * from "./remedies/index";
-export * from "./charts/index";
 export * from "./rnn/lstm";

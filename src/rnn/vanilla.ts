@@ -11,20 +11,33 @@
  *
  * The backward pass is linear in h̄: it multiplies by diag(φ′(z_t)) Whhᵀ once per step, which is why
  * gradients explode or vanish geometrically with distance.
+ *
+ * This is the fast path; ./vanilla-reference.ts has the same maths one step at a time, as the equations read.
+ * Only the two recurrences (h_{t−1} → h_t and h̄_t → h̄_{t−1}) are inherently sequential: everything else is one
+ * matrix product over all T steps stacked as rows — the input projection X Wxhᵀ, the outputs H Whyᵀ,
+ * Ȳ Why, and the weight gradients Z̄ᵀ H_prev, Z̄ᵀ X, Ȳᵀ H — computed by the register-blocked kernels of
+ * ../core/kernels. The trace's vectors are views into one Float64Array per pass (no per-step allocation).
  */
-import { NonFiniteError } from "../core/errors";
 import {
-  assert,
-  checkAllFinite,
-  checkInt,
-  checkMat,
-  checkVec,
-  describe,
-  firstNonFinite,
-  type Mat,
-  type Vec,
-} from "../core/tensor";
-import { activate, activationDerivative, checkActivation, type Activation } from "./activation";
+  colSumAdd,
+  gemmAdd,
+  gemmTNAdd,
+  gemvAdd,
+  transposeData,
+} from "../core/kernels";
+import { type Mat, type Vec } from "../core/tensor";
+import { sigmoid, type Activation } from "./activation";
+import {
+  checkBackwardArgs,
+  checkInputs,
+  checkParamsFinite,
+  rnnSizes,
+  throwIfNonFinite,
+  zeroGrads,
+} from "./vanilla-reference";
+import { checkAllFinite, checkVec } from "../core/tensor";
+
+export { rnnSizes };
 
 /** The parameters of a vanilla RNN with input size I, hidden size H and output size O. */
 export interface RnnParams {
@@ -71,43 +84,125 @@ export interface BackwardOptions {
   truncate?: number;
 }
 
-/** The sizes (input, hidden, output) of `p`, after checking that its tensors fit together. */
-export function rnnSizes(p: RnnParams): { input: number; hidden: number; output: number } {
-  assert(typeof p === "object" && p !== null, () => `p: expected RnnParams, got ${describe(p)}`);
-  checkActivation("p.activation", p.activation);
-  const Whh = checkMat("p.Whh", p.Whh);
-  const H = Whh.rows;
-  assert(Whh.cols === H, () => `p.Whh: expected a square H×H matrix, got ${Whh.rows}×${Whh.cols}`);
-  const I = checkMat("p.Wxh", p.Wxh, H).cols;
-  checkVec("p.bh", p.bh, H);
-  const O = checkMat("p.Why", p.Why, undefined, H).rows;
-  checkVec("p.by", p.by, O);
-  return { input: I, hidden: H, output: O };
+/** `rows` consecutive length-n views into `buf` starting at element `off` (no copy). */
+function rowViews(buf: Float64Array, off: number, rows: number, n: number): Vec[] {
+  const out: Vec[] = new Array(rows);
+  for (let r = 0; r < rows; r++) out[r] = buf.subarray(off + r * n, off + (r + 1) * n);
+  return out;
 }
 
-function checkParamsFinite(p: RnnParams): void {
-  for (const k of ["Wxh", "Whh", "Why"] as const) checkAllFinite(`p.${k}`, p[k].data);
-  checkAllFinite("p.bh", p.bh);
-  checkAllFinite("p.by", p.by);
+/**
+ * The vectors `vs` (each of length n) as the rows of one row-major matrix: a view when they already lie
+ * back to back in one buffer (as rnnForward's trace does), else a copy. Never written to.
+ */
+function stackRows(vs: Vec[], n: number): Float64Array {
+  const rows = vs.length;
+  const first = vs[0];
+  let contiguous = true;
+  for (let r = 1; r < rows && contiguous; r++)
+    contiguous = vs[r].buffer === first.buffer && vs[r].byteOffset === first.byteOffset + r * n * 8;
+  if (contiguous) return new Float64Array(first.buffer, first.byteOffset, rows * n);
+  const out = new Float64Array(rows * n);
+  for (let r = 0; r < rows; r++) out.set(vs[r], r * n);
+  return out;
 }
 
-function checkInputs(xs: unknown, I: number): Vec[] {
-  assert(Array.isArray(xs), () => `xs: expected an array of input vectors x_1..x_T, got ${describe(xs)}`);
-  assert(xs.length > 0, () => `xs: expected at least one time step, got an empty sequence`);
-  xs.forEach((x, t) => {
-    checkVec(`xs[${t}]`, x, I);
-    checkAllFinite(`xs[${t}]`, x as Vec);
-  });
-  return xs as Vec[];
+/**
+ * h = φ(z) over n entries (z at zOff, h at hOff in `buf`); one loop per activation so that the hot loop has
+ * no switch. Returns Σ (h_i − h_i), which is 0 exactly when every h_i is finite (a cheap overflow detector).
+ */
+function activateRow(a: Activation, buf: Float64Array, zOff: number, hOff: number, n: number): number {
+  let chk = 0;
+  switch (a) {
+    case "tanh":
+      for (let i = 0; i < n; i++) {
+        const v = Math.tanh(buf[zOff + i]);
+        buf[hOff + i] = v;
+        chk += v - v;
+      }
+      break;
+    case "relu":
+      for (let i = 0; i < n; i++) {
+        const z = buf[zOff + i];
+        const v = z > 0 ? z : 0;
+        buf[hOff + i] = v;
+        chk += v - v;
+      }
+      break;
+    case "sigmoid":
+      for (let i = 0; i < n; i++) {
+        const v = sigmoid(buf[zOff + i]);
+        buf[hOff + i] = v;
+        chk += v - v;
+      }
+      break;
+    case "linear":
+      for (let i = 0; i < n; i++) {
+        const v = buf[zOff + i];
+        buf[hOff + i] = v;
+        chk += v - v;
+      }
+      break;
+  }
+  return chk;
 }
 
-function throwIfNonFinite(what: string, v: Vec, step: number, detail: string): void {
-  const i = firstNonFinite(v);
-  if (i >= 0) throw new NonFiniteError(what, step, v[i], i, detail);
+/**
+ * z̄ = h̄ ⊙ φ′(z) over n entries, written to out[outOff..]; returns Σ (h̄_i − h̄_i), 0 exactly when h̄ is finite.
+ */
+function backpropRow(
+  a: Activation,
+  dh: Float64Array,
+  dhOff: number,
+  zs: Float64Array,
+  zOff: number,
+  hs: Float64Array,
+  hOff: number,
+  out: Float64Array,
+  outOff: number,
+  n: number,
+): number {
+  let chk = 0;
+  switch (a) {
+    case "tanh":
+      for (let i = 0; i < n; i++) {
+        const d = dh[dhOff + i];
+        const h = hs[hOff + i];
+        out[outOff + i] = d * (1 - h * h);
+        chk += d - d;
+      }
+      break;
+    case "relu":
+      for (let i = 0; i < n; i++) {
+        const d = dh[dhOff + i];
+        out[outOff + i] = zs[zOff + i] > 0 ? d : 0;
+        chk += d - d;
+      }
+      break;
+    case "sigmoid":
+      for (let i = 0; i < n; i++) {
+        const d = dh[dhOff + i];
+        const h = hs[hOff + i];
+        out[outOff + i] = d * (h * (1 - h));
+        chk += d - d;
+      }
+      break;
+    case "linear":
+      for (let i = 0; i < n; i++) {
+        const d = dh[dhOff + i];
+        out[outOff + i] = d;
+        chk += d - d;
+      }
+      break;
+  }
+  return chk;
 }
 
 /**
  * Runs the RNN over x_1..x_T from h_0 (zeros when omitted).
+ *
+ * Z = X Wxhᵀ + bh for all steps at once, then z_t += Whh h_{t−1} and h_t = φ(z_t) step by step, then
+ * Y = H Whyᵀ + by for all steps at once. hs, zs and ys are views into one Float64Array.
  *
  * @returns hs (h_0..h_T), zs (z_1..z_T) and ys (y_1..y_T)
  * @throws NonFiniteError naming the step where a hidden state overflowed (possible with ReLU or linear units)
@@ -118,60 +213,51 @@ export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
   checkParamsFinite(p);
   checkInputs(xs, I);
-  const start = h0 === undefined ? new Float64Array(H) : checkVec("h0", h0, H).slice();
-  checkAllFinite("h0", start);
+  if (h0 !== undefined) checkVec("h0", h0, H);
+  if (h0 !== undefined) checkAllFinite("h0", h0);
   const { Wxh, Whh, bh, Why, by, activation } = p;
   const T = xs.length;
-  const hs: Vec[] = [start];
-  const zs: Vec[] = [];
-  const ys: Vec[] = [];
-  for (let t = 1; t <= T; t++) {
-    const x = xs[t - 1];
-    const hPrev = hs[t - 1];
-    const z = new Float64Array(H);
-    const h = new Float64Array(H);
-    for (let i = 0; i < H; i++) {
-      let s = bh[i];
-      const ri = i * I;
-      for (let j = 0; j < I; j++) s += Wxh.data[ri + j] * x[j];
-      const rh = i * H;
-      for (let j = 0; j < H; j++) s += Whh.data[rh + j] * hPrev[j];
-      z[i] = s;
-      h[i] = activate(activation, s);
-    }
-    throwIfNonFinite("h_t", h, t, "the forward pass overflowed");
-    const y = new Float64Array(O);
-    for (let i = 0; i < O; i++) {
-      let s = by[i];
-      const ro = i * H;
-      for (let j = 0; j < H; j++) s += Why.data[ro + j] * h[j];
-      y[i] = s;
-    }
-    zs.push(z);
-    hs.push(h);
-    ys.push(y);
-  }
-  return { hs, zs, ys };
-}
+  const zOff = (T + 1) * H;
+  const yOff = zOff + T * H;
+  const buf = new Float64Array(yOff + T * O);
+  if (h0 !== undefined) buf.set(h0, 0);
 
-function zeroGrads(I: number, H: number, O: number): RnnGrads {
-  return {
-    Wxh: { rows: H, cols: I, data: new Float64Array(H * I) },
-    Whh: { rows: H, cols: H, data: new Float64Array(H * H) },
-    bh: new Float64Array(H),
-    Why: { rows: O, cols: H, data: new Float64Array(O * H) },
-    by: new Float64Array(O),
-  };
+  // Input projection for every step: Z = X Wxhᵀ + bh (one T×I by I×H product).
+  for (let t = 0; t < T; t++) buf.set(bh, zOff + t * H);
+  gemmAdd(T, H, I, stackRows(xs, I), 0, transposeData(H, I, Wxh.data), 0, buf, zOff);
+
+  const W = Whh.data;
+  for (let t = 1; t <= T; t++) {
+    const z = zOff + (t - 1) * H;
+    gemvAdd(H, H, W, 0, buf, (t - 1) * H, buf, z);
+    if (activateRow(activation, buf, z, t * H, H) !== 0)
+      throwIfNonFinite("h_t", buf.subarray(t * H, (t + 1) * H), t, "the forward pass overflowed");
+  }
+
+  // Outputs for every step: Y = H_{1..T} Whyᵀ + by.
+  for (let t = 0; t < T; t++) buf.set(by, yOff + t * O);
+  gemmAdd(T, O, H, buf, H, transposeData(O, H, Why.data), 0, buf, yOff);
+
+  return { hs: rowViews(buf, 0, T + 1, H), zs: rowViews(buf, zOff, T, H), ys: rowViews(buf, yOff, T, O) };
 }
 
 /**
  * Exact BPTT: the gradient of a loss L(y_1..y_T) given ∂L/∂y_t for every step.
+ *
+ * Only h̄_{t−1} = Whyᵀ ȳ_{t−1} + Whhᵀ z̄_t runs step by step; Whyᵀ ȳ_t for all t is one product Ȳ Why, and the
+ * weight gradients are products over all steps at once: W̄hh = Z̄ᵀ H_{0..T−1}, W̄xh = Z̄ᵀ X, W̄hy = Ȳᵀ H_{1..T}
+ * (rows = steps). Under truncation every loss term is carried back on its own for k steps, O(T·k·H²); the
+ * z̄_t of all the carried paths are summed first (the gradients are linear in z̄), so the weight gradients are
+ * still one product each.
  *
  * @param trace what {@link rnnForward} returned for the same `p` and `xs`
  * @param dys dys[t − 1] = ∂L/∂y_t (zeros where step t has no loss)
  * @returns grads (shaped like `p`) and dhs, where dhs[t] = ∂L/∂h_t in total for t = 0..T (under truncation,
  *   the sum over the paths that were kept)
  * @throws NonFiniteError naming the step where ∂L/∂h_t overflowed: the gradient exploded past float64
+ * @example
+ * const trace = rnnForward(params, xs);
+ * const { grads } = rnnBackward(params, xs, trace, squaredError(trace.ys, targets).dys);
  */
 export function rnnBackward(
   p: RnnParams,
@@ -180,106 +266,66 @@ export function rnnBackward(
   dys: Vec[],
   opts: BackwardOptions = {},
 ): { grads: RnnGrads; dhs: Vec[] } {
-  const { input: I, hidden: H, output: O } = rnnSizes(p);
-  checkInputs(xs, I);
-  const T = xs.length;
-  assert(
-    typeof trace === "object" && trace !== null && Array.isArray(trace.hs) && Array.isArray(trace.zs),
-    () => `trace: expected the {hs, zs, ys} returned by rnnForward, got ${describe(trace)}`,
-  );
-  assert(
-    trace.hs.length === T + 1 && trace.zs.length === T,
-    () => `trace: expected hs of length T + 1 = ${T + 1} and zs of length T = ${T}, got ${trace.hs.length} and ${trace.zs.length}`,
-  );
-  assert(Array.isArray(dys), () => `dys: expected an array of T = ${T} vectors ∂L/∂y_t, got ${describe(dys)}`);
-  assert(dys.length === T, () => `dys: expected T = ${T} vectors ∂L/∂y_t, got ${dys.length}`);
-  dys.forEach((d, t) => {
-    checkVec(`dys[${t}]`, d, O);
-    checkAllFinite(`dys[${t}]`, d);
-  });
-  const k = opts.truncate === undefined ? T : checkInt("opts.truncate", opts.truncate, 1);
-
+  const { I, H, O, T, k } = checkBackwardArgs(p, xs, trace, dys, opts);
+  const act = p.activation;
+  const hs = stackRows(trace.hs, H); // rows h_0..h_T
+  const zs = stackRows(trace.zs, H); // rows z_1..z_T
+  const X = stackRows(xs, I);
+  const DY = stackRows(dys, O);
   const g = zeroGrads(I, H, O);
-  const { hs, zs } = trace;
-  // Output layer: W̄hy = Σ ȳ_t h_tᵀ, b̄y = Σ ȳ_t (no recurrence, truncation does not apply).
-  for (let t = 1; t <= T; t++) {
-    const dy = dys[t - 1];
-    const h = hs[t];
-    for (let i = 0; i < O; i++) {
-      const d = dy[i];
-      g.by[i] += d;
-      if (d === 0) continue;
-      const r = i * H;
-      for (let j = 0; j < H; j++) g.Why.data[r + j] += d * h[j];
-    }
-  }
-  // ∂L_t/∂h_t through the output layer: Whyᵀ ȳ_t.
-  const dhOut: Vec[] = dys.map((dy) => {
-    const v = new Float64Array(H);
-    for (let i = 0; i < O; i++) {
-      const d = dy[i];
-      if (d === 0) continue;
-      const r = i * H;
-      for (let j = 0; j < H; j++) v[j] += p.Why.data[r + j] * d;
-    }
-    return v;
-  });
-  const dhs: Vec[] = Array.from({ length: T + 1 }, () => new Float64Array(H));
-  const dz = new Float64Array(H);
+  const WhhT = transposeData(H, H, p.Whh.data);
+  const explode = "the gradient exploded past float64 in the backward pass";
 
-  // One backward step from h̄_t: z̄_t = h̄_t ⊙ φ′(z_t), accumulate the parameter gradients, return h̄_{t−1}.
-  const step = (t: number, dh: Vec, into: Vec): void => {
-    const z = zs[t - 1];
-    const h = hs[t];
-    const hPrev = hs[t - 1];
-    const x = xs[t - 1];
-    for (let i = 0; i < H; i++) dz[i] = dh[i] * activationDerivative(p.activation, z[i], h[i]);
-    for (let i = 0; i < H; i++) {
-      const d = dz[i];
-      g.bh[i] += d;
-      if (d === 0) continue;
-      const rh = i * H;
-      for (let j = 0; j < H; j++) g.Whh.data[rh + j] += d * hPrev[j];
-      const ri = i * I;
-      for (let j = 0; j < I; j++) g.Wxh.data[ri + j] += d * x[j];
-    }
-    for (let i = 0; i < H; i++) {
-      const d = dz[i];
-      if (d === 0) continue;
-      const rh = i * H;
-      for (let j = 0; j < H; j++) into[j] += p.Whh.data[rh + j] * d;
-    }
-  };
+  // Output layer (no recurrence, truncation does not apply): W̄hy = Ȳᵀ H_{1..T}, b̄y = Σ ȳ_t.
+  gemmTNAdd(O, H, T, DY, 0, hs, H, g.Why.data, 0);
+  colSumAdd(T, O, DY, 0, g.by);
 
+  const dh = new Float64Array((T + 1) * H); // row t = ∂L/∂h_t
+  const DZ = new Float64Array(T * H); // row t − 1 = z̄_t (summed over the kept paths under truncation)
   if (k >= T) {
-    // Full BPTT: one sweep, h̄_{t−1} = Whyᵀ ȳ_{t−1} + Whhᵀ z̄_t.
-    dhs[T].set(dhOut[T - 1]);
+    gemmAdd(T, H, O, DY, 0, p.Why.data, 0, dh, H); // rows 1..T start as Whyᵀ ȳ_t
     for (let t = T; t >= 1; t--) {
-      throwIfNonFinite("dL/dh_t", dhs[t], t, "the gradient exploded past float64 in the backward pass");
-      if (t > 1) dhs[t - 1].set(dhOut[t - 2]);
-      step(t, dhs[t], dhs[t - 1]);
+      const r = (t - 1) * H;
+      if (backpropRow(act, dh, t * H, zs, r, hs, t * H, DZ, r, H) !== 0)
+        throwIfNonFinite("dL/dh_t", dh.subarray(t * H, (t + 1) * H), t, explode);
+      gemvAdd(H, H, WhhT, 0, DZ, r, dh, r);
     }
-    throwIfNonFinite("dL/dh_t", dhs[0], 0, "the gradient exploded past float64 in the backward pass");
+    throwIfNonFinite("dL/dh_t", dh.subarray(0, H), 0, explode);
   } else {
-    // Truncated: every loss term s is carried back on its own for k steps (O(T·k·H²) work).
+    const dhOut = new Float64Array(T * H);
+    gemmAdd(T, H, O, DY, 0, p.Why.data, 0, dhOut, 0);
     let carry = new Float64Array(H);
     let next = new Float64Array(H);
+    const dz = new Float64Array(H);
     for (let s = T; s >= 1; s--) {
-      carry.set(dhOut[s - 1]);
-      for (let t = s; t >= Math.max(1, s - k + 1); t--) {
-        addInto(dhs[t], carry);
-        throwIfNonFinite("dL/dh_t", dhs[t], t, "the gradient exploded past float64 in the backward pass");
+      carry.set(dhOut.subarray((s - 1) * H, s * H));
+      const lo = Math.max(1, s - k + 1);
+      for (let t = s; t >= lo; t--) {
+        const o = t * H;
+        let chk = 0;
+        for (let i = 0; i < H; i++) {
+          const v = dh[o + i] + carry[i];
+          dh[o + i] = v;
+          chk += v - v;
+        }
+        if (chk !== 0) throwIfNonFinite("dL/dh_t", dh.subarray(o, o + H), t, explode);
+        const r = (t - 1) * H;
+        backpropRow(act, carry, 0, zs, r, hs, o, dz, 0, H);
+        for (let i = 0; i < H; i++) DZ[r + i] += dz[i];
         next.fill(0);
-        step(t, carry, next);
-        [carry, next] = [next, carry];
+        gemvAdd(H, H, WhhT, 0, dz, 0, next, 0);
+        const tmp = carry;
+        carry = next;
+        next = tmp;
       }
-      const last = Math.max(1, s - k + 1) - 1; // the hidden state reached after k steps: recorded, not carried on
-      addInto(dhs[last], carry);
+      const last = (lo - 1) * H; // the hidden state reached after k steps: recorded, not carried on
+      for (let i = 0; i < H; i++) dh[last + i] += carry[i];
     }
   }
-  return { grads: g, dhs };
-}
 
-function addInto(a: Vec, b: Vec): void {
-  for (let i = 0; i < a.length; i++) a[i] += b[i];
+  // Weight gradients over all steps at once: W̄hh = Z̄ᵀ H_{0..T−1}, W̄xh = Z̄ᵀ X, b̄h = Σ z̄_t.
+  gemmTNAdd(H, H, T, DZ, 0, hs, 0, g.Whh.data, 0);
+  gemmTNAdd(H, I, T, DZ, 0, X, 0, g.Wxh.data, 0);
+  colSumAdd(T, H, DZ, 0, g.bh);
+  return { grads: g, dhs: rowViews(dh, 0, T + 1, H) };
 }

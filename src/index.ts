@@ -15,3 +15,4 @@ export * from "./rnn/jacobian";
 export * from "./rnn/gradcheck";
 export * from "./sources";
 export * from "./rnn/lstm";
+export * from "./rnn/gru";

@@ -4,7 +4,7 @@ import { annotationLayers, curveLayers, panel } from "./layers";
 import { lineChart } from "./line";
 import { seriesRows, type AxisRange } from "./plotRows";
 import { PALETTE } from "./theme";
-import type { Annotation, PanelOptions, Series, TopLevelSpec } from "./types";
+import type { Annotation, Layer, PanelOptions, Series, TopLevelSpec } from "./types";
 
 /** Input of {@link lossSliceChart}. */
 export interface LossSliceInput extends PanelOptions {
@@ -48,8 +48,8 @@ export interface LossSurfaceInput extends PanelOptions {
   paths?: readonly Series[];
 }
 
-/** Colours that stay visible on viridis: vermillion, white, black, reddish purple. */
-const PATH_COLOURS = ["#D55E00", "#ffffff", "#000000", "#CC79A7"];
+/** Colours that stay visible on viridis (and in the white legend): vermillion, black, reddish purple, white. */
+const PATH_COLOURS = ["#D55E00", "#000000", "#CC79A7", "#ffffff"];
 
 /**
  * A 2-D loss surface as a heatmap with optimisation paths over it (Pascanu et al. 2013, Figure 6: the
@@ -78,9 +78,13 @@ export function lossSurfaceChart(input: LossSurfaceInput): TopLevelSpec {
     return { ...p, x: p.x.slice(0, n), y: p.y.slice(0, n), points: p.points ?? true, colour: p.colour ?? PATH_COLOURS[k % PATH_COLOURS.length] };
   });
   const rows = paths.flatMap((p) => seriesRows(p, grid.y.range!, false));
-  if (paths.length > 0) layers.push(...curveLayers(rows, { x: grid.x, y: grid.y, styles: paths, legendTitle: "path" }));
-  layers.push(...annotationLayers(notes, grid.x, grid.y));
-  const spec = panel(input, `Loss surface "${input.title ?? ""}" over ${grid.x.title} × ${grid.y.title} with ${paths.length} paths.`, layers);
-  // The surface's quantitative colour scale and the paths' nominal one must not be merged.
+  const pathLayers = [
+    ...(paths.length > 0 ? curveLayers(rows, { x: grid.x, y: grid.y, styles: paths, legendTitle: "path" }) : []),
+    ...annotationLayers(notes, grid.x, grid.y),
+  ];
+  // Two groups: inside each, layers share scales (one path legend); between them the surface's quantitative
+  // colour scale and the paths' nominal one stay apart.
+  const groups: Layer[] = [{ layer: layers }, ...(pathLayers.length > 0 ? [{ layer: pathLayers }] : [])];
+  const spec = panel(input, `Loss surface "${input.title ?? ""}" over ${grid.x.title} × ${grid.y.title} with ${paths.length} paths.`, groups);
   return { ...spec, resolve: { scale: { color: "independent" } } } as TopLevelSpec;
 }

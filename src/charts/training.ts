@@ -36,7 +36,7 @@ export function trainingCurves(input: TrainingCurvesInput): TopLevelSpec {
   const spec = lineChart({ ...input, xTitle: input.xTitle ?? "step", yTitle: input.yTitle ?? "loss" });
   const events = input.clipEvents ?? [];
   if (events.length === 0) return spec;
-  const x = seriesAxes({ ...input, series: input.series }).x;
+  const x = seriesAxes({ ...input, xTitle: input.xTitle ?? "step" }).x;
   const height = input.height ?? (spec as { height: number }).height;
   const ticks: Layer[] = events.map((e) => {
     const k = names.indexOf(e.series);

@@ -14,5 +14,6 @@ export * from "./rnn/loss";
 export * from "./rnn/jacobian";
 export * from "./rnn/gradcheck";
 export * from "./sources";
+export * from "./remedies/index";
 export * from "./rnn/lstm";
 export * from "./rnn/gru";

@@ -12,7 +12,7 @@ export interface Branch {
   stable: boolean;
 }
 
-/** Input of {@link bifurcationDiagram}. */
+/** Input of {@link bifurcationChart}. */
 export interface BifurcationInput extends PanelOptions {
   branches: readonly Branch[];
   /** Parameter values of the bifurcations, drawn as labelled vertical rules (e.g. b₁ ≈ −2.656, b₂ ≈ −2.344). */
@@ -24,13 +24,13 @@ export interface BifurcationInput extends PanelOptions {
  * A bifurcation diagram: fixed points x∞ against the parameter, stable branches solid blue, unstable dashed
  * vermillion, with vertical rules at the bifurcation points.
  * @example Pascanu et al. (2013), Figure 3: x_t = 5 σ(x_{t−1}) + b
- * bifurcationDiagram({
+ * bifurcationChart({
  *   xTitle: "b", yTitle: "x∞", branches: [{ param: bs, value: low, stable: true }, …],
  *   bifurcations: [{ at: -2.656, label: "b₁" }, { at: -2.344, label: "b₂" }],
  * })
  */
-export function bifurcationDiagram(input: BifurcationInput): TopLevelSpec {
-  if (input.branches.length === 0) throw new Error("bifurcationDiagram: expected at least one branch, got none");
+export function bifurcationChart(input: BifurcationInput): TopLevelSpec {
+  if (input.branches.length === 0) throw new Error("bifurcationChart: expected at least one branch, got none");
   checkRange("yRange", input.yRange, false);
   const yRange = input.yRange ?? valueRange(input.branches.flatMap((b) => [...b.value]), false);
   const xRange = valueRange([...input.branches.flatMap((b) => [...b.param]), ...(input.bifurcations ?? []).map((b) => b.at)], false);

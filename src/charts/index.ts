@@ -8,7 +8,7 @@ export { valueRange, seriesRows, classifyValue, statusLabel, type AxisRange, typ
 export { lineChart, type LineChartInput } from "./line";
 export { heatmap, OFF_SCALE_FILL, type HeatmapInput } from "./heatmap";
 export { functionPlot, cobwebPlot, type FixedPoint, type FunctionPlotInput, type CobwebInput } from "./maps";
-export { bifurcationDiagram, type Branch, type BifurcationInput } from "./bifurcation";
+export { bifurcationChart, type Branch, type BifurcationInput } from "./bifurcation";
 export { lossSliceChart, lossSurfaceChart, type LossSliceInput, type LossSurfaceInput } from "./loss";
 export { trainingCurves, type ClipEvents, type TrainingCurvesInput } from "./training";
 export { spectrumChart, type SpectrumInput } from "./spectrum";

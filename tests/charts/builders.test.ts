@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  bifurcationDiagram,
+  bifurcationChart,
   cobwebPlot,
   functionPlot,
   heatmap,
@@ -113,10 +113,10 @@ describe("iterated maps", () => {
   });
 });
 
-describe("bifurcationDiagram", () => {
+describe("bifurcationChart", () => {
   it("draws stable and unstable branches with gaps, and rules at the bifurcations", async () => {
     const b = linspace(-3, -2, 21);
-    const spec = bifurcationDiagram({
+    const spec = bifurcationChart({
       branches: [
         { param: b, value: b.map((v) => (v > -2.344 ? NaN : -1 + v)), stable: true },
         { param: b, value: b.map((v) => (v < -2.656 || v > -2.344 ? NaN : v + 2.5)), stable: false },

@@ -1,0 +1,154 @@
+/**
+ * The vanilla RNN over a minibatch of B sequences at once, with the batch as the rows of matrices:
+ *
+ *   Z_t = X_t Wxhᵀ + H_{t−1} Whhᵀ + 1 bhᵀ,   H_t = φ(Z_t),   Y_t = H_t Whyᵀ + 1 byᵀ        (X_t is B×I, H_t B×H)
+ *
+ *   H̄_{t−1} = Ȳ_{t−1} Why + Z̄_t Whh,   Z̄_t = H̄_t ⊙ φ′(Z_t),
+ *   W̄hh = Σ_t Z̄_tᵀ H_{t−1},  W̄xh = Σ_t Z̄_tᵀ X_t,  b̄h = Σ_t Z̄_tᵀ 1,  W̄hy = Σ_t Ȳ_tᵀ H_t,  b̄y = Σ_t Ȳ_tᵀ 1
+ *
+ * Row b of every matrix is sequence b run through {@link rnnForward}/{@link rnnBackward}; the gradients are
+ * the SUM over the batch (divide by B for the mean). Per step the recurrence is a B×H by H×H product, so the
+ * register-blocked matmul does the work; the input projection, outputs and weight gradients are single products
+ * over all T·B rows.
+ */
+import { NonFiniteError } from "../core/errors";
+import { gemmAdd, gemmTNAdd, transposeData, colSumAdd } from "../core/kernels";
+import { assert, checkAllFinite, checkMat, describe, firstNonFinite, type Mat } from "../core/tensor";
+import { rnnSizes, type RnnGrads, type RnnParams } from "./vanilla";
+import { activateRow, backpropRow, checkParamsFinite, zeroGrads } from "./vanilla-reference";
+
+/** What {@link rnnForwardBatch} keeps: hs = H_0..H_T, zs = Z_1..Z_T, ys = Y_1..Y_T (each B × size). */
+export interface RnnBatchTrace {
+  hs: Mat[];
+  zs: Mat[];
+  ys: Mat[];
+}
+
+function matViews(buf: Float64Array, off: number, count: number, rows: number, cols: number): Mat[] {
+  const out: Mat[] = new Array(count);
+  const n = rows * cols;
+  for (let t = 0; t < count; t++) out[t] = { rows, cols, data: buf.subarray(off + t * n, off + (t + 1) * n) };
+  return out;
+}
+
+function stackMats(ms: Mat[], n: number): Float64Array {
+  const out = new Float64Array(ms.length * n);
+  for (let t = 0; t < ms.length; t++) out.set(ms[t].data, t * n);
+  return out;
+}
+
+function checkBatchSeq(name: string, ms: unknown, cols: number, B?: number): Mat[] {
+  assert(Array.isArray(ms), () => `${name}: expected an array of T matrices (one per step), got ${describe(ms)}`);
+  assert(ms.length > 0, () => `${name}: expected at least one time step, got an empty sequence`);
+  const rows = B ?? checkMat(`${name}[0]`, ms[0]).rows;
+  ms.forEach((m, t) => {
+    checkMat(`${name}[${t}]`, m, rows, cols);
+    checkAllFinite(`${name}[${t}]`, (m as Mat).data);
+  });
+  return ms as Mat[];
+}
+
+function throwIfNonFiniteMat(what: string, m: Float64Array, step: number, detail: string): void {
+  const i = firstNonFinite(m);
+  if (i >= 0) throw new NonFiniteError(what, step, m[i], i, detail);
+}
+
+/**
+ * Runs B sequences at once: xs[t − 1] is the B×I matrix whose row b is x_t of sequence b.
+ *
+ * @param h0 B×H initial states (zeros when omitted)
+ * @returns the trace, with every matrix a view into one Float64Array
+ * @throws NonFiniteError naming the step where a hidden state overflowed (entry index = b·H + i)
+ * @example
+ * const tr = rnnForwardBatch(p, [matFrom([[1], [0]]), matFrom([[0], [1]])]); // B = 2, T = 2, I = 1
+ */
+export function rnnForwardBatch(p: RnnParams, xs: Mat[], h0?: Mat): RnnBatchTrace {
+  const { input: I, hidden: H, output: O } = rnnSizes(p);
+  checkParamsFinite(p);
+  checkBatchSeq("xs", xs, I);
+  const B = xs[0].rows;
+  const T = xs.length;
+  if (h0 !== undefined) {
+    checkMat("h0", h0, B, H);
+    checkAllFinite("h0", h0.data);
+  }
+  const BH = B * H;
+  const zOff = (T + 1) * BH;
+  const yOff = zOff + T * BH;
+  const buf = new Float64Array(yOff + T * B * O);
+  if (h0 !== undefined) buf.set(h0.data, 0);
+  for (let r = 0; r < T * B; r++) buf.set(p.bh, zOff + r * H);
+  gemmAdd(T * B, H, I, stackMats(xs, B * I), 0, transposeData(H, I, p.Wxh.data), 0, buf, zOff);
+  const WhhT = transposeData(H, H, p.Whh.data);
+  for (let t = 1; t <= T; t++) {
+    const z = zOff + (t - 1) * BH;
+    gemmAdd(B, H, H, buf, (t - 1) * BH, WhhT, 0, buf, z);
+    if (activateRow(p.activation, buf, z, t * BH, BH) !== 0)
+      throwIfNonFiniteMat("h_t", buf.subarray(t * BH, (t + 1) * BH), t, "the forward pass overflowed");
+  }
+  for (let r = 0; r < T * B; r++) buf.set(p.by, yOff + r * O);
+  gemmAdd(T * B, O, H, buf, BH, transposeData(O, H, p.Why.data), 0, buf, yOff);
+  return {
+    hs: matViews(buf, 0, T + 1, B, H),
+    zs: matViews(buf, zOff, T, B, H),
+    ys: matViews(buf, yOff, T, B, O),
+  };
+}
+
+/**
+ * Full BPTT for the batch: the gradients summed over the B sequences, given dys[t − 1] = ∂L/∂Y_t (B×O).
+ *
+ * @returns grads (shaped like `p`, summed over the batch) and dhs[t] = ∂L/∂H_t (B×H) for t = 0..T
+ * @throws NonFiniteError naming the step where ∂L/∂H_t overflowed
+ * @example
+ * const tr = rnnForwardBatch(p, xs);
+ * const { grads } = rnnBackwardBatch(p, xs, tr, tr.ys.map((y, t) => minus(y, targets[t])));
+ */
+export function rnnBackwardBatch(
+  p: RnnParams,
+  xs: Mat[],
+  trace: RnnBatchTrace,
+  dys: Mat[],
+): { grads: RnnGrads; dhs: Mat[] } {
+  const { input: I, hidden: H, output: O } = rnnSizes(p);
+  checkBatchSeq("xs", xs, I);
+  const B = xs[0].rows;
+  const T = xs.length;
+  assert(
+    typeof trace === "object" && trace !== null && Array.isArray(trace.hs) && Array.isArray(trace.zs),
+    () => `trace: expected the {hs, zs, ys} returned by rnnForwardBatch, got ${describe(trace)}`,
+  );
+  assert(
+    trace.hs.length === T + 1 && trace.zs.length === T,
+    () => `trace: expected hs of length T + 1 = ${T + 1} and zs of length T = ${T}, got ${trace.hs.length} and ${trace.zs.length}`,
+  );
+  trace.hs.forEach((m, t) => checkMat(`trace.hs[${t}]`, m, B, H));
+  trace.zs.forEach((m, t) => checkMat(`trace.zs[${t}]`, m, B, H));
+  assert(Array.isArray(dys) && dys.length === T, () => `dys: expected T = ${T} matrices ∂L/∂Y_t, got ${describe(dys)}`);
+  checkBatchSeq("dys", dys, O, B);
+
+  const BH = B * H;
+  const hs = stackMats(trace.hs, BH);
+  const zs = stackMats(trace.zs, BH);
+  const X = stackMats(xs, B * I);
+  const DY = stackMats(dys, B * O);
+  const g = zeroGrads(I, H, O);
+  gemmTNAdd(O, H, T * B, DY, 0, hs, BH, g.Why.data, 0);
+  colSumAdd(T * B, O, DY, 0, g.by);
+
+  const dh = new Float64Array((T + 1) * BH);
+  const DZ = new Float64Array(T * BH);
+  gemmAdd(T * B, H, O, DY, 0, p.Why.data, 0, dh, BH);
+  const explode = "the gradient exploded past float64 in the backward pass";
+  for (let t = T; t >= 1; t--) {
+    const r = (t - 1) * BH;
+    if (backpropRow(p.activation, dh, t * BH, zs, r, hs, t * BH, DZ, r, BH) !== 0)
+      throwIfNonFiniteMat("dL/dh_t", dh.subarray(t * BH, (t + 1) * BH), t, explode);
+    gemmAdd(B, H, H, DZ, r, p.Whh.data, 0, dh, r); // H̄_{t−1} += Z̄_t Whh
+  }
+  throwIfNonFiniteMat("dL/dh_t", dh.subarray(0, BH), 0, explode);
+  gemmTNAdd(H, H, T * B, DZ, 0, hs, 0, g.Whh.data, 0);
+  gemmTNAdd(H, I, T * B, DZ, 0, X, 0, g.Wxh.data, 0);
+  colSumAdd(T * B, H, DZ, 0, g.bh);
+  return { grads: g, dhs: matViews(dh, 0, T + 1, B, H) };
+}

@@ -1,7 +1,10 @@
 /**
  * exploding-gradients: the public face that notebooks import.
  *
- *   import { rnnForward, rnnBackward, createRng } from "./src";
+ *   import { rnnForward, rnnBackward, createRng } from "./src/index";
+ *
+ * Every import inside src/ names a file, never a folder ("./charts/index", not "./charts"): tslab's runtime
+ * resolves folder imports as "charts.js" and fails (tests/imports.test.ts guards this).
  */
 export * from "./core/tensor";
 export * from "./core/random";
@@ -15,5 +18,6 @@ export * from "./rnn/jacobian";
 export * from "./rnn/gradcheck";
 export * from "./sources";
 export * from "./remedies/index";
+export * from "./charts/index";
 export * from "./rnn/lstm";
 export * from "./rnn/gru";

@@ -1,0 +1,139 @@
+/**
+ * Headless Debian Chromium driven by playwright-core, kept offline: every request other than the page's own
+ * file is aborted and recorded. Used to print handout PDFs and by the browser tests.
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+
+/** Debian's chromium, installed by src/setup/setup.sh (playwright cannot download browsers here). */
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** Flags for a quiet, reproducible headless run that does not phone home. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+];
+
+/** A running browser with its own fresh profile, removed by close(). */
+export interface HandoutBrowser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts headless Chromium with a fresh user-data-dir. Fails with the setup command if Chromium is missing.
+ * @example const b = await launchBrowser(); try { … } finally { await b.close(); }
+ */
+export async function launchBrowser(options: { javaScriptEnabled?: boolean } = {}): Promise<HandoutBrowser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} not found: run 'bash src/setup/setup.sh' (it installs Debian's chromium)`);
+  }
+  const profile = mkdtempSync(path.join(tmpdir(), "eg-chromium-"));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      javaScriptEnabled: options.javaScriptEnabled ?? true,
+      viewport: { width: 1000, height: 1300 },
+      offline: false,
+    });
+  } catch (e) {
+    rmSync(profile, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    context,
+    async close() {
+      await context.close().catch(() => undefined);
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What happened while a page loaded offline. */
+export interface OfflineLog {
+  /** Requests that were not the page's own file (all aborted). Empty means the page is self-contained. */
+  blocked: string[];
+  /** console.error messages and uncaught exceptions. */
+  errors: string[];
+}
+
+/**
+ * Opens a local HTML file in a new page with the network cut off: only the file itself may load; any other
+ * request (http, https, file, …; data: URIs never reach the network) is aborted and listed in `log.blocked`.
+ */
+export async function openOffline(browser: HandoutBrowser | BrowserContext, htmlFile: string): Promise<{ page: Page; log: OfflineLog; url: string }> {
+  const context = "context" in browser ? browser.context : browser;
+  const url = pathToFileURL(path.resolve(htmlFile)).href;
+  const log: OfflineLog = { blocked: [], errors: [] };
+  const page = await context.newPage();
+  page.on("console", (msg) => {
+    if (msg.type() === "error") log.errors.push(`console.error: ${msg.text()}`);
+  });
+  page.on("pageerror", (e) => log.errors.push(`uncaught: ${e.message}`));
+  page.on("request", (req) => {
+    if (req.url() !== url && !req.url().startsWith("data:")) log.blocked.push(req.url());
+  });
+  await page.route("**/*", (route) => (route.request().url() === url ? route.continue() : route.abort("blockedbyclient")));
+  await page.goto(url, { waitUntil: "load" });
+  return { page, log, url };
+}
+
+/** State the handout's boot script publishes (see render.ts). */
+export interface HandoutPageState {
+  charts: number;
+  embedded: number;
+  failed: number;
+  done: boolean;
+}
+
+/** Waits until every chart has been embedded (or kept static after a failure) and fonts are loaded. */
+export async function waitForHandout(page: Page, timeoutMs = 20_000): Promise<HandoutPageState> {
+  const hasScripts = await page.evaluate(() => "__handout" in window).catch(() => false);
+  if (hasScripts) {
+    await page.waitForFunction(() => (window as unknown as { __handout?: { done: boolean } }).__handout?.done === true, undefined, {
+      timeout: timeoutMs,
+    });
+  }
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  if (!hasScripts) return { charts: 0, embedded: 0, failed: 0, done: true };
+  return page.evaluate(() => (window as unknown as { __handout: HandoutPageState }).__handout);
+}
+
+/**
+ * Prints a handout to an A4 PDF (vector: charts stay SVG, math stays text in KaTeX fonts), with the title and
+ * page numbers in the footer and the headings as PDF bookmarks. Fails if the page asked for anything off-file
+ * or logged an error.
+ */
+export async function printPdf(browser: HandoutBrowser, htmlFile: string, pdfFile: string, title: string): Promise<void> {
+  const { page, log } = await openOffline(browser, htmlFile);
+  try {
+    const state = await waitForHandout(page);
+    if (log.blocked.length > 0) throw new Error(`${htmlFile}: the page requested ${log.blocked.join(", ")} (handouts must be self-contained)`);
+    if (log.errors.length > 0) throw new Error(`${htmlFile}: errors in the page: ${log.errors.join("; ")}`);
+    if (state.failed > 0) throw new Error(`${htmlFile}: ${state.failed} of ${state.charts} charts failed to embed`);
+    await page.emulateMedia({ media: "print" });
+    const esc = title.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    await page.pdf({
+      path: pdfFile,
+      format: "A4",
+      printBackground: true,
+      displayHeaderFooter: true,
+      headerTemplate: "<span></span>",
+      footerTemplate: `<div style="font: 8px 'DejaVu Sans', sans-serif; color: #666; width: 100%; margin: 0 15mm; display: flex; justify-content: space-between;"><span>${esc}</span><span><span class="pageNumber"></span> / <span class="totalPages"></span></span></div>`,
+      margin: { top: "16mm", bottom: "18mm", left: "15mm", right: "15mm" },
+      outline: true,
+      tagged: true,
+    });
+  } finally {
+    await page.close();
+  }
+}

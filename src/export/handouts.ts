@@ -1,0 +1,306 @@
+/**
+ * `npm run handouts`: executes notebooks from a fresh kernel and writes, for each, a self-contained HTML
+ * handout and its PDF under handouts/, plus handouts/index.html. A notebook whose cells fail (any stderr or
+ * error output, a timeout) gets no new files — its previous handouts stay as they were — and the command
+ * ends non-zero after trying the others.
+ *
+ * Usage: npm run handouts -- [--notebook PATH|FRAGMENT]… [--edition student|instructor|both] [--html-only]
+ *                            [--out DIR] [--timeout SEC]
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { executeNotebook, formatFailures, listNotebooks, NotebookRunError, PROJECT_ROOT } from "../notebook/index";
+import type { NotebookJson } from "../notebook/types";
+import { launchBrowser, printPdf, type HandoutBrowser } from "./browser";
+import { escapeHtml } from "./markdown";
+import { notebookTitle, renderHandout, type Edition } from "./render";
+
+export const EDITIONS: readonly Edition[] = ["student", "instructor"];
+/** The edition written when none is asked for; its files carry no edition suffix. */
+export const DEFAULT_EDITION: Edition = "student";
+
+export interface HandoutsOptions {
+  /** Notebook paths or name fragments ("02", "jacobian"); empty: every notebook in notebooks/. */
+  notebooks: string[];
+  editions: Edition[];
+  htmlOnly: boolean;
+  outDir: string;
+  /** Budget per notebook, kernel start included. */
+  timeoutSec: number;
+  /** Where progress goes (default: stdout). */
+  log?: (line: string) => void;
+}
+
+/** One notebook's outcome. */
+export interface HandoutResult {
+  notebook: string;
+  ok: boolean;
+  /** Files written (absolute paths); empty when the notebook failed. */
+  files: string[];
+  executeSec: number;
+  renderSec: number;
+  pdfSec: number;
+  error?: string;
+}
+
+/** File names of a notebook's handout: "02-jacobians.html", or "02-jacobians.instructor.pdf" for the non-default edition. */
+export function handoutFileName(notebook: string, edition: Edition, ext: "html" | "pdf"): string {
+  const base = path.basename(notebook).replace(/\.ipynb$/, "");
+  return `${base}${edition === DEFAULT_EDITION ? "" : `.${edition}`}.${ext}`;
+}
+
+/**
+ * The notebooks a selector names: an existing .ipynb path, or every notebook in notebooks/ whose file name
+ * contains the fragment (case-insensitive). Throws, listing the notebooks, when nothing matches.
+ */
+export function selectNotebooks(selectors: readonly string[], available: readonly string[] = listNotebooks()): string[] {
+  if (selectors.length === 0) return [...available];
+  const chosen: string[] = [];
+  for (const sel of selectors) {
+    if (sel.endsWith(".ipynb") && existsSync(sel)) {
+      chosen.push(path.resolve(sel));
+      continue;
+    }
+    const matches = available.filter((f) => path.basename(f).toLowerCase().includes(path.basename(sel).toLowerCase().replace(/\.ipynb$/, "")));
+    if (matches.length === 0) {
+      const names = available.map((f) => `  ${path.relative(PROJECT_ROOT, f)}`).join("\n");
+      throw new Error(`--notebook ${sel}: no such file and no notebook name contains it. Notebooks:\n${names}`);
+    }
+    chosen.push(...matches);
+  }
+  return [...new Set(chosen)];
+}
+
+function writeAtomically(file: string, content: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
+
+function size(file: string): string {
+  const bytes = statSync(file).size;
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(2)} MB` : `${Math.round(bytes / 1e3)} KB`;
+}
+
+function relative(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith("..") ? file : rel;
+}
+
+/**
+ * Executes, renders and prints the selected notebooks; writes handouts/index.html. Never throws for a
+ * failing notebook: its result says why, and its previous files are kept.
+ */
+export async function buildHandouts(options: HandoutsOptions): Promise<HandoutResult[]> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const notebooks = selectNotebooks(options.notebooks);
+  mkdirSync(options.outDir, { recursive: true });
+  const editions = options.editions.join(" + ");
+  log(`handouts: ${notebooks.length} notebook${notebooks.length === 1 ? "" : "s"}, ${editions} edition${options.editions.length > 1 ? "s" : ""}, ${options.htmlOnly ? "HTML only" : "HTML + PDF"} → ${relative(options.outDir)}/`);
+  let browser: HandoutBrowser | undefined;
+  const results: HandoutResult[] = [];
+  try {
+    for (const [i, file] of notebooks.entries()) {
+      const shown = path.relative(PROJECT_ROOT, file);
+      log(`[${i + 1}/${notebooks.length}] ${shown}`);
+      const result: HandoutResult = { notebook: shown, ok: false, files: [], executeSec: 0, renderSec: 0, pdfSec: 0 };
+      results.push(result);
+      const temps: string[] = [];
+      try {
+        const sources = (JSON.parse(readFileSync(file, "utf8")) as NotebookJson).cells.map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
+        const t0 = Date.now();
+        const run = await executeNotebook(file, {
+          timeoutSec: options.timeoutSec,
+          onCell: (p) => {
+            if (p.phase !== "done") return;
+            const first = (sources[p.cellIndex] ?? "").split("\n")[0]!.slice(0, 60);
+            log(`  cell ${p.cellIndex + 1} (code ${p.codeCellNumber}/${p.codeCells})  ${p.seconds.toFixed(1).padStart(5)} s  ${first}`);
+          },
+        });
+        result.executeSec = (Date.now() - t0) / 1000;
+        if (run.failures.length > 0) {
+          throw new Error(`cells failed, handouts not written (previous ones kept):\n${formatFailures(run.failures)}`);
+        }
+        log(`  executed in ${result.executeSec.toFixed(1)} s (kernel start ${run.kernelStartSec.toFixed(1)} s)`);
+
+        const staged: { tmp: string; final: string }[] = [];
+        for (const edition of options.editions) {
+          const t1 = Date.now();
+          const handout = await renderHandout(run.notebook, { edition, sourcePath: shown });
+          if (handout.mathErrors.length > 0) {
+            const list = handout.mathErrors.map((e) => `  cell ${e.cellNumber}: ${e.message}\n    in: ${e.tex.trim().slice(0, 200)}`).join("\n");
+            throw new Error(`KaTeX could not typeset ${handout.mathErrors.length} formula(s), handouts not written:\n${list}`);
+          }
+          const html = path.join(options.outDir, handoutFileName(file, edition, "html"));
+          const htmlTmp = path.join(options.outDir, `.${path.basename(html, ".html")}.tmp-${process.pid}.html`);
+          writeFileSync(htmlTmp, handout.html);
+          temps.push(htmlTmp);
+          staged.push({ tmp: htmlTmp, final: html });
+          result.renderSec += (Date.now() - t1) / 1000;
+          if (!options.htmlOnly) {
+            const t2 = Date.now();
+            browser ??= await launchBrowser();
+            const pdf = path.join(options.outDir, handoutFileName(file, edition, "pdf"));
+            const pdfTmp = `${pdf}.tmp-${process.pid}`;
+            temps.push(pdfTmp);
+            await printPdf(browser, htmlTmp, pdfTmp, handout.title);
+            staged.push({ tmp: pdfTmp, final: pdf });
+            result.pdfSec += (Date.now() - t2) / 1000;
+          }
+          const omitted = handout.omittedCells.length > 0 ? `, ${handout.omittedCells.length} cell(s) omitted` : "";
+          log(`  ${edition}: "${handout.title}", ${handout.sections.length} sections, ${handout.charts} charts${omitted}`);
+        }
+        // Everything rendered and printed: only now replace the previous handouts.
+        for (const s of staged) renameSync(s.tmp, s.final);
+        result.files = staged.map((s) => s.final);
+        result.ok = true;
+        const timing = `execute ${result.executeSec.toFixed(1)} s, render ${result.renderSec.toFixed(1)} s${options.htmlOnly ? "" : `, pdf ${result.pdfSec.toFixed(1)} s`}`;
+        log(`  wrote ${result.files.map((f) => `${relative(f)} (${size(f)})`).join(", ")}; ${timing}`);
+      } catch (e) {
+        result.error = e instanceof NotebookRunError || e instanceof Error ? e.message : String(e);
+        log(`  FAILED ${shown}: ${result.error.replace(/\n/g, "\n  ")}`);
+      } finally {
+        for (const t of temps) if (existsSync(t)) unlinkSync(t);
+      }
+    }
+  } finally {
+    await browser?.close();
+  }
+  const index = path.join(options.outDir, "index.html");
+  writeAtomically(index, renderIndex(options.outDir));
+  log(`index: ${relative(index)}`);
+  return results;
+}
+
+/** handouts/index.html: every notebook in notebooks/ with links to whichever handouts exist for it. */
+export function renderIndex(outDir: string, notebooks: readonly string[] = listNotebooks()): string {
+  const rows = notebooks.map((file) => {
+    let title = path.basename(file, ".ipynb");
+    try {
+      title = notebookTitle(JSON.parse(readFileSync(file, "utf8")) as NotebookJson) ?? title;
+    } catch {
+      // unreadable notebook: list it by file name
+    }
+    const links = EDITIONS.flatMap((edition) =>
+      (["html", "pdf"] as const).flatMap((ext) => {
+        const name = handoutFileName(file, edition, ext);
+        if (!existsSync(path.join(outDir, name))) return [];
+        const label = `${edition === "instructor" ? "instructor " : ""}${ext.toUpperCase()}`;
+        return [`<a href="${encodeURI(name)}">${label}</a>`];
+      }),
+    );
+    const built = existsSync(path.join(outDir, handoutFileName(file, DEFAULT_EDITION, "html")))
+      ? statSync(path.join(outDir, handoutFileName(file, DEFAULT_EDITION, "html"))).mtime.toISOString().slice(0, 16).replace("T", " ")
+      : "";
+    return `<tr><td>${escapeHtml(title)}<br><code>${escapeHtml(path.relative(PROJECT_ROOT, file))}</code></td><td>${links.join(" · ") || "<em>not built</em>"}</td><td>${built}</td></tr>`;
+  });
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Exploding and vanishing gradients — handouts</title>
+<style>
+body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 50rem; margin: 2rem auto; padding: 0 1rem; color: #1f2328; line-height: 1.5; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: 0.5rem; border-bottom: 1px solid #d1d9e0; }
+code { font-size: 0.8rem; color: #59636e; }
+a { color: #0969da; }
+</style>
+</head>
+<body>
+<h1>Exploding and vanishing gradients — handouts</h1>
+<p>One page per tutorial, executed from a fresh kernel. Each HTML file works offline; the PDFs are for printing.
+Student handouts leave out the solutions; instructor handouts include them.</p>
+<table>
+<thead><tr><th>Tutorial</th><th>Handouts</th><th>Built (UTC)</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody>
+</table>
+</body>
+</html>
+`;
+}
+
+const USAGE = `Usage: npm run handouts -- [options]
+  --notebook, -n PATH|FRAGMENT  a notebook file or a fragment of its name (repeatable; default: all in notebooks/)
+  --edition student|instructor|both
+                                student (default) omits cells tagged "solution"; instructor keeps them
+                                (files named NAME.instructor.html/.pdf)
+  --html-only                   skip the PDFs (no browser needed)
+  --out DIR                     output folder (default: handouts/ in the project root)
+  --timeout SEC                 budget per notebook, kernel start included (default: 300)
+  --help                        this text`;
+
+/** Parses the command line; throws with the usage text on a bad argument. */
+export function parseHandoutsArgs(argv: string[]): HandoutsOptions | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      notebook: { type: "string", short: "n", multiple: true },
+      edition: { type: "string", default: DEFAULT_EDITION },
+      "html-only": { type: "boolean", default: false },
+      out: { type: "string", default: path.join(PROJECT_ROOT, "handouts") },
+      timeout: { type: "string", default: "300" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return "help";
+  const edition = values.edition;
+  if (edition !== "student" && edition !== "instructor" && edition !== "both") {
+    throw new Error(`--edition: expected student, instructor or both, got "${edition}"`);
+  }
+  const timeoutSec = Number(values.timeout);
+  if (!(timeoutSec > 0)) throw new Error(`--timeout: expected a positive number of seconds, got "${values.timeout}"`);
+  return {
+    notebooks: values.notebook ?? [],
+    editions: edition === "both" ? [...EDITIONS] : [edition],
+    htmlOnly: values["html-only"] ?? false,
+    outDir: path.resolve(values.out ?? path.join(PROJECT_ROOT, "handouts")),
+    timeoutSec,
+  };
+}
+
+async function main(): Promise<number> {
+  let options: HandoutsOptions | "help";
+  try {
+    options = parseHandoutsArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`handouts: ${e instanceof Error ? e.message : String(e)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === "help") {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const started = Date.now();
+  let results: HandoutResult[];
+  try {
+    results = await buildHandouts(options);
+  } catch (e) {
+    process.stderr.write(`handouts: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const failed = results.filter((r) => !r.ok);
+  const total = ((Date.now() - started) / 1000).toFixed(1);
+  if (failed.length > 0) {
+    process.stderr.write(`handouts: ${failed.length} of ${results.length} notebook(s) FAILED (${failed.map((r) => r.notebook).join(", ")}); ${total} s\n`);
+    return 1;
+  }
+  process.stdout.write(`handouts: ${results.length} notebook(s) done in ${total} s\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`handouts: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,20 @@
+/**
+ * Handouts: executed notebooks as self-contained HTML pages (math by KaTeX, code by highlight.js, charts by
+ * vega-embed over a static SVG) and PDFs printed by headless Chromium. Run with `npm run handouts`.
+ * Not part of the library notebooks import (it needs a browser and Jupyter).
+ */
+export { renderHandout, notebookTitle, prefixSvgIds, stripAnsi, TAGS, type Edition, type RenderOptions, type RenderedHandout, type HandoutMathError } from "./render";
+export { createMarkdown, renderMath, highlightCode, escapeHtml, type MarkdownEnv, type MathError } from "./markdown";
+export { loadAssets, katexCss, inlineScript, type HandoutAssets } from "./assets";
+export { launchBrowser, openOffline, waitForHandout, printPdf, CHROMIUM, CHROMIUM_ARGS, type HandoutBrowser, type OfflineLog, type HandoutPageState } from "./browser";
+export {
+  buildHandouts,
+  selectNotebooks,
+  handoutFileName,
+  renderIndex,
+  parseHandoutsArgs,
+  DEFAULT_EDITION,
+  EDITIONS,
+  type HandoutsOptions,
+  type HandoutResult,
+} from "./handouts";

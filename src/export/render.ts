@@ -1,0 +1,308 @@
+/**
+ * One executed notebook → one self-contained HTML handout (string). Markdown and math are rendered here, on
+ * the server; charts are shown as their static SVG and upgraded to interactive vega-embed views when scripts
+ * run (all scripts are inlined, so the page makes no request at all).
+ */
+import type { TopLevelSpec } from "vega-lite";
+import { renderSvg } from "../charts/render";
+import { VEGALITE_MIME } from "../charts/display";
+import { joinText, type CellOutput, type MimeBundle, type NotebookCell, type NotebookJson } from "../notebook/types";
+import { loadAssets, type HandoutAssets } from "./assets";
+import { createMarkdown, escapeHtml, highlightCode, renderMath, type MarkdownEnv } from "./markdown";
+
+/** Student handouts leave out cells tagged `solution`; instructor handouts keep (and mark) them. */
+export type Edition = "student" | "instructor";
+
+/** Cell tags the exporter understands (set them in Jupyter via View → Cell Toolbar → Tags). */
+export const TAGS = {
+  /** Exercise solution: omitted, with its outputs, from the student edition. */
+  solution: "solution",
+  /** Show only the cell's outputs. */
+  hideInput: "hide-input",
+  /** Show only the cell's source. */
+  hideOutput: "hide-output",
+  /** Leave the cell out of every handout. */
+  removeCell: "remove-cell",
+} as const;
+
+export interface RenderOptions {
+  edition: Edition;
+  /** The notebook's path as readers should see it, e.g. "notebooks/02-jacobians.ipynb". */
+  sourcePath: string;
+  /** Date printed in the title block (default: today, YYYY-MM-DD). */
+  date?: string;
+  /** Assets to inline (default: loadAssets()). */
+  assets?: HandoutAssets;
+}
+
+/** A formula KaTeX rejected, located by 1-based cell number (all cells counted). */
+export interface HandoutMathError {
+  cellNumber: number;
+  tex: string;
+  message: string;
+}
+
+export interface RenderedHandout {
+  html: string;
+  /** From the notebook's first level-1 heading (else the file name). */
+  title: string;
+  /** Text of the level-2 headings, in order: the handout's sections. */
+  sections: string[];
+  /** Number of Vega-Lite charts on the page. */
+  charts: number;
+  /** Cells left out because of the edition or a remove-cell tag (1-based cell numbers). */
+  omittedCells: number[];
+  mathErrors: HandoutMathError[];
+}
+
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+
+/** Text with terminal colour codes removed (tslab colours inspected values). */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, "");
+}
+
+function tagsOf(cell: NotebookCell): string[] {
+  const tags = cell.metadata?.tags;
+  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
+}
+
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/**
+ * Gives every id in an inline SVG a prefix (and rewrites its references), so that several charts on one page
+ * do not share clip-path or gradient ids (Vega numbers them per process, so two kernels' charts can clash).
+ */
+export function prefixSvgIds(svg: string, prefix: string): string {
+  const ids = new Set(Array.from(svg.matchAll(/\sid="([^"]+)"/g), (m) => m[1]!));
+  if (ids.size === 0) return svg;
+  return svg
+    .replace(/(\sid=")([^"]+)"/g, (_m, a: string, id: string) => `${a}${prefix}${id}"`)
+    .replace(/url\(#([^)]+)\)/g, (m, id: string) => (ids.has(id) ? `url(#${prefix}${id})` : m))
+    .replace(/(href=")#([^"]+)"/g, (m, a: string, id: string) => (ids.has(id) ? `${a}#${prefix}${id}"` : m));
+}
+
+/** JSON that can sit inside a <script type="application/json"> element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+function asText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return value.map(String).join("");
+  return JSON.stringify(value, null, 2);
+}
+
+interface PageState {
+  md: ReturnType<typeof createMarkdown>;
+  env: MarkdownEnv;
+  charts: number;
+  svgs: number;
+}
+
+async function renderChart(spec: TopLevelSpec, svg: string | undefined, description: string, page: PageState): Promise<string> {
+  const n = ++page.charts;
+  const staticSvg = prefixSvgIds(svg ?? (await renderSvg(spec)), `c${n}-`);
+  return (
+    `<figure class="output chart" id="chart-${n}" aria-label="${escapeHtml(description)}">` +
+    `<div class="chart-static">${staticSvg}</div>` +
+    `<script type="application/json" class="chart-spec">${scriptJson(spec)}</script>` +
+    `</figure>`
+  );
+}
+
+/** The richest representation of one display_data/execute_result bundle that a static page can show. */
+async function renderBundle(data: MimeBundle, page: PageState): Promise<string> {
+  const plain = data["text/plain"] !== undefined ? stripAnsi(asText(data["text/plain"])) : "";
+  if (data[VEGALITE_MIME] !== undefined) {
+    const spec = (typeof data[VEGALITE_MIME] === "string" ? JSON.parse(data[VEGALITE_MIME] as string) : data[VEGALITE_MIME]) as TopLevelSpec;
+    const svg = data["image/svg+xml"] !== undefined ? asText(data["image/svg+xml"]) : undefined;
+    return renderChart(spec, svg, plain, page);
+  }
+  if (data["image/svg+xml"] !== undefined) {
+    const svg = prefixSvgIds(asText(data["image/svg+xml"]), `s${++page.svgs}-`);
+    return `<figure class="output image">${svg}</figure>`;
+  }
+  for (const mime of ["image/png", "image/jpeg", "image/gif"]) {
+    if (data[mime] !== undefined) {
+      const b64 = asText(data[mime]).replace(/\s+/g, "");
+      return `<figure class="output image"><img alt="${escapeHtml(plain)}" src="data:${mime};base64,${b64}"></figure>`;
+    }
+  }
+  if (data["text/html"] !== undefined) return `<div class="output html">${asText(data["text/html"])}</div>`;
+  if (data["text/markdown"] !== undefined) return `<div class="output markdown">${page.md.render(asText(data["text/markdown"]), page.env)}</div>`;
+  if (data["text/latex"] !== undefined) {
+    const tex = asText(data["text/latex"]).trim().replace(/^\$\$?([\s\S]*?)\$\$?$/, "$1");
+    return `<div class="output math-display">${renderMath(tex, true, page.env)}</div>`;
+  }
+  if (plain !== "") return `<pre class="output text">${escapeHtml(plain)}</pre>`;
+  return "";
+}
+
+async function renderOutputs(outputs: CellOutput[], page: PageState): Promise<string> {
+  const parts: string[] = [];
+  // Consecutive stream chunks of the same stream read as one block, as in Jupyter.
+  let stream: { name: string; text: string } | undefined;
+  const flush = (): void => {
+    if (stream && stream.text !== "") {
+      parts.push(`<pre class="output stream ${stream.name}">${escapeHtml(stripAnsi(stream.text).replace(/\n$/, ""))}</pre>`);
+    }
+    stream = undefined;
+  };
+  for (const o of outputs) {
+    if (o.output_type === "stream") {
+      if (stream && stream.name !== o.name) flush();
+      stream = { name: o.name, text: (stream?.text ?? "") + joinText(o.text) };
+      continue;
+    }
+    flush();
+    if (o.output_type === "error") {
+      const trace = o.traceback.length > 0 ? o.traceback.join("\n") : `${o.ename}: ${o.evalue}`;
+      parts.push(`<pre class="output error">${escapeHtml(stripAnsi(trace))}</pre>`);
+    } else {
+      parts.push(await renderBundle(o.data, page));
+    }
+  }
+  flush();
+  return parts.filter((p) => p !== "").join("\n");
+}
+
+/** The notebook's title: the text of its first level-1 heading, or undefined if it has none. */
+export function notebookTitle(notebook: NotebookJson): string | undefined {
+  return findTitle(notebook, createMarkdown())?.title.trim() || undefined;
+}
+
+/** The first level-1 heading of the notebook: its text, and where it is (to leave it out of the body). */
+function findTitle(notebook: NotebookJson, md: PageState["md"]): { title: string; source: string; cellIndex: number } | undefined {
+  for (const [cellIndex, cell] of notebook.cells.entries()) {
+    if (cell.cell_type !== "markdown") continue;
+    const tokens = md.parse(joinText(cell.source), { mathErrors: [] });
+    const open = tokens.findIndex((t) => t.type === "heading_open" && t.tag === "h1");
+    const inline = tokens[open + 1];
+    if (open >= 0 && inline) return { title: inline.children?.map((c) => c.content).join("") ?? "", source: inline.content, cellIndex };
+  }
+  return undefined;
+}
+
+/** Renders markdown with its first h1 removed (the title block shows it). */
+function renderWithoutFirstH1(source: string, page: PageState): string {
+  const tokens = page.md.parse(source, page.env);
+  const open = tokens.findIndex((t) => t.type === "heading_open" && t.tag === "h1");
+  const close = tokens.findIndex((t, i) => i > open && t.type === "heading_close");
+  if (open >= 0 && close > open) tokens.splice(open, close - open + 1);
+  return page.md.renderer.render(tokens, page.md.options, page.env);
+}
+
+/**
+ * Renders an executed notebook as a self-contained HTML page (KaTeX CSS and fonts, highlight.js theme and
+ * Vega/Vega-Lite/vega-embed inlined). Stored outputs are used as they are: execute the notebook first.
+ * Titles come from the first `# heading`, sections from the `## headings`.
+ * @example
+ *   const { html, sections } = await renderHandout(executed, { edition: "student", sourcePath: "notebooks/01-rnn.ipynb" });
+ */
+export async function renderHandout(notebook: NotebookJson, options: RenderOptions): Promise<RenderedHandout> {
+  const assets = options.assets ?? loadAssets();
+  const md = createMarkdown();
+  const page: PageState = { md, env: { mathErrors: [] }, charts: 0, svgs: 0 };
+  const language = String(notebook.metadata.language_info?.name ?? notebook.metadata.kernelspec?.language ?? "typescript");
+  const found = findTitle(notebook, md);
+  const fileName = options.sourcePath.split(/[\\/]/).pop()?.replace(/\.ipynb$/, "") ?? options.sourcePath;
+  const title = found?.title.trim() || fileName;
+
+  const body: string[] = [];
+  const omittedCells: number[] = [];
+  const mathErrors: HandoutMathError[] = [];
+  for (const [index, cell] of notebook.cells.entries()) {
+    const tags = tagsOf(cell);
+    const isSolution = tags.includes(TAGS.solution);
+    if (tags.includes(TAGS.removeCell) || (isSolution && options.edition === "student")) {
+      omittedCells.push(index + 1);
+      continue;
+    }
+    const before = page.env.mathErrors.length;
+    const classes = ["cell", cell.cell_type, ...(isSolution ? ["solution"] : [])].join(" ");
+    const label = isSolution ? `<div class="solution-label">Solution</div>` : "";
+    if (cell.cell_type === "markdown") {
+      const source = joinText(cell.source);
+      const html = found && found.cellIndex === index ? renderWithoutFirstH1(source, page) : md.render(source, page.env);
+      if (html.trim() !== "") body.push(`<div class="${classes}" data-cell="${index + 1}">${label}${html}</div>`);
+    } else if (cell.cell_type === "code") {
+      const source = joinText(cell.source).replace(/\s+$/, "");
+      const input = tags.includes(TAGS.hideInput) || source === "" ? "" : `<div class="input">${highlightCode(source, language)}</div>`;
+      const outputs = tags.includes(TAGS.hideOutput) ? "" : await renderOutputs(cell.outputs, page);
+      if (input !== "" || outputs !== "") {
+        body.push(`<div class="${classes}" data-cell="${index + 1}">${label}${input}${outputs ? `<div class="outputs">${outputs}</div>` : ""}</div>`);
+      }
+    } else {
+      const raw = joinText(cell.source);
+      if (raw.trim() !== "") body.push(`<div class="${classes}" data-cell="${index + 1}"><pre>${escapeHtml(raw)}</pre></div>`);
+    }
+    for (const e of page.env.mathErrors.slice(before)) mathErrors.push({ cellNumber: index + 1, ...e });
+  }
+
+  const sections = Array.from(body.join("\n").matchAll(/<h2[^>]*>([\s\S]*?)<\/h2>/g), (m) =>
+    m[1]!.replace(/<[^>]+>/g, "").replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").trim(),
+  );
+  const editionNote = options.edition === "instructor" ? "Instructor edition (with solutions)" : "Student edition";
+  const date = options.date ?? today();
+  const scripts = page.charts > 0 ? assets.scripts.map((s) => `<script data-lib="${escapeHtml(s.name)}">${s.code}</script>`).join("\n") : "";
+
+  const html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="exploding-gradients handouts (src/export)">
+<meta name="handout-source" content="${escapeHtml(options.sourcePath)}">
+<meta name="handout-edition" content="${options.edition}">
+<title>${escapeHtml(title)}</title>
+<style>
+${assets.css}
+</style>
+</head>
+<body class="edition-${options.edition}">
+<header class="title-block">
+<h1>${found?.source.trim() ? md.renderInline(found.source, page.env) : escapeHtml(title)}</h1>
+<p class="meta"><span class="edition">${editionNote}</span> · <time datetime="${escapeHtml(date)}">${escapeHtml(date)}</time> · source: <code>${escapeHtml(options.sourcePath)}</code></p>
+</header>
+<main>
+${body.join("\n")}
+</main>
+${scripts}
+<script>${BOOT_SCRIPT}</script>
+</body>
+</html>
+`;
+  return { html, title, sections, charts: page.charts, omittedCells, mathErrors };
+}
+
+/**
+ * Runs in the page: replaces each chart's static SVG by a live vega-embed view (SVG renderer, so printing
+ * keeps vector charts). Keeps the static SVG when embedding fails. Publishes progress in window.__handout,
+ * which the PDF printer and the tests wait on.
+ */
+const BOOT_SCRIPT = `
+(function () {
+  var figures = document.querySelectorAll("figure.chart");
+  var state = (window.__handout = { charts: figures.length, embedded: 0, failed: 0, done: false });
+  if (figures.length === 0 || typeof vegaEmbed !== "function") { state.done = true; return; }
+  var jobs = Array.prototype.map.call(figures, function (figure) {
+    var spec = JSON.parse(figure.querySelector("script.chart-spec").textContent);
+    var live = document.createElement("div");
+    live.className = "chart-live";
+    figure.appendChild(live);
+    return vegaEmbed(live, spec, { renderer: "svg", actions: false }).then(function () {
+      var still = figure.querySelector(".chart-static");
+      if (still) still.remove();
+      state.embedded++;
+    }, function (error) {
+      live.remove();
+      state.failed++;
+      console.error("chart " + figure.id + " kept as static SVG: " + error);
+    });
+  });
+  Promise.all(jobs).then(function () { state.done = true; });
+})();
+`;

@@ -21,4 +21,4 @@ export * from "./remedies/index";
 export * from "./charts/index";
 export * from "./rnn/lstm";
 export * from "./rnn/gru";
-export * from "./dynamics";
+export * from "./dynamics/index";

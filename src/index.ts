@@ -22,3 +22,5 @@ export * from "./charts/index";
 export * from "./rnn/lstm";
 export * from "./rnn/gru";
 export * from "./dynamics/index";
+export * from "./rnn/flow";
+export * from "./rnn/conditions";

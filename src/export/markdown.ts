@@ -50,7 +50,7 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 /**
  * Inline `$…$` (pandoc's rule: no space just inside the dollars, no digit right after the closing one, so
- * "costs $5 and $6" stays text) and `$$…$$` inside a paragraph (typeset as display math).
+ * "costs $5 and $6" stays text; and no backtick inside, so a dollar before a code span stays text) and `$$…$$` inside a paragraph (typeset as display math).
  */
 function mathInline(state: StateInline, silent: boolean): boolean {
   const src = state.src;
@@ -72,6 +72,8 @@ function mathInline(state: StateInline, silent: boolean): boolean {
   }
   if (!display && (isSpace(src.charCodeAt(close - 1)) || isDigit(src.charCodeAt(close + 1)))) return false;
   const tex = src.slice(from, close);
+  // A backtick means the dollars belong to different things ("$6 … `$y$`"): TeX formulas do not use backticks.
+  if (!display && tex.includes("`")) return false;
   if (tex.trim() === "") return false;
   if (!silent) {
     const token = state.push(display ? "math_display" : "math_inline", "math", 0);

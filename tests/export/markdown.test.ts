@@ -1,0 +1,86 @@
+// Server-side markdown: Jupyter's math delimiters become KaTeX HTML, everything else stays CommonMark.
+import { describe, expect, test } from "vitest";
+import { createMarkdown, type MarkdownEnv } from "../../src/export/markdown";
+import { handoutFileName, selectNotebooks } from "../../src/export/handouts";
+import { prefixSvgIds, stripAnsi } from "../../src/export/render";
+import { inlineScript } from "../../src/export/assets";
+
+function render(source: string): { html: string; env: MarkdownEnv } {
+  const env: MarkdownEnv = { mathErrors: [] };
+  return { html: createMarkdown().render(source, env), env };
+}
+const count = (html: string, needle: string): number => html.split(needle).length - 1;
+
+describe("math in markdown", () => {
+  test("inline $…$ and display $$…$$ on their own lines are typeset, with no dollar left", () => {
+    const { html, env } = render("With $\\gamma < 1$ it vanishes:\n\n$$\n\\prod_{k} W^\\top D_k\n$$\n");
+    expect(env.mathErrors).toEqual([]);
+    expect(count(html, 'class="katex"')).toBe(2);
+    expect(count(html, 'class="katex-display"')).toBe(1);
+    expect(html).not.toContain("$");
+  });
+
+  test("$$ inside a paragraph is display math; markdown inside math is not parsed", () => {
+    const { html } = render("so $$a_1 * b_2 * c_3$$ holds and $x_i y_i$ too");
+    expect(count(html, 'class="katex-display"')).toBe(1);
+    expect(html).not.toContain("<em>"); // the underscores/asterisks belong to TeX
+    expect(html).not.toContain("$");
+  });
+
+  test("a display block may interrupt a paragraph (no blank line before $$)", () => {
+    const { html } = render("The bound\n$$\n\\|x\\| \\le 1\n$$\nholds.");
+    expect(count(html, 'class="katex-display"')).toBe(1);
+    expect(html).toContain("holds.");
+  });
+
+  test("dollars that are not math stay text: prices, escaped, code spans, fenced code", () => {
+    // pandoc's rule: "$5 and $6" has a space before the would-be closing dollar, so it is not math.
+    const { html } = render("It costs $5 and $6. A literal \\$x\\$. Code `$y$`.\n\n```ts\nconst s = `$${1}`;\n```\n");
+    expect(html).not.toContain("katex");
+    expect(html).toContain("$5 and $6");
+    expect(html).toContain("<code>$y$</code>");
+    expect(html).toContain('class="language-ts"');
+  });
+
+  test("an invalid formula is recorded and shown as its source, not thrown", () => {
+    const { html, env } = render("Bad: $\\frac{1$.");
+    expect(env.mathErrors).toHaveLength(1);
+    expect(env.mathErrors[0]?.tex).toBe("\\frac{1");
+    expect(html).toContain('class="math-error"');
+  });
+
+  test("fenced TypeScript is highlighted on the server", () => {
+    const { html } = render("```typescript\nconst x = 1;\n```");
+    expect(html).toContain('<span class="hljs-keyword">const</span>');
+  });
+});
+
+describe("helpers", () => {
+  test("prefixSvgIds renames ids and their references only", () => {
+    const svg = '<svg><defs><clipPath id="clip1"><rect/></clipPath></defs><g clip-path="url(#clip1)" fill="url(#other)"><use href="#clip1"/></g></svg>';
+    expect(prefixSvgIds(svg, "c2-")).toBe(
+      '<svg><defs><clipPath id="c2-clip1"><rect/></clipPath></defs><g clip-path="url(#c2-clip1)" fill="url(#other)"><use href="#c2-clip1"/></g></svg>',
+    );
+  });
+
+  test("stripAnsi removes colour codes that tslab puts in inspected values", () => {
+    expect(stripAnsi("\u001b[33m1.5\u001b[39m")).toBe("1.5");
+  });
+
+  test("inlineScript cannot end its <script> element early and drops the source-map link", () => {
+    expect(inlineScript('var s = "</script>";\n//# sourceMappingURL=x.js.map')).toBe('var s = "<\\/script>";\n');
+  });
+
+  test("file names carry the edition only when it is not the default (student)", () => {
+    expect(handoutFileName("/x/notebooks/02-jacobians.ipynb", "student", "html")).toBe("02-jacobians.html");
+    expect(handoutFileName("02-jacobians.ipynb", "instructor", "pdf")).toBe("02-jacobians.instructor.pdf");
+  });
+
+  test("notebooks are selected by path or name fragment; an unknown fragment lists the notebooks", () => {
+    const available = ["/p/notebooks/00-smoke.ipynb", "/p/notebooks/02-jacobians.ipynb", "/p/notebooks/03-clipping.ipynb"];
+    expect(selectNotebooks([], available)).toEqual(available);
+    expect(selectNotebooks(["jacob"], available)).toEqual(["/p/notebooks/02-jacobians.ipynb"]);
+    expect(selectNotebooks(["notebooks/03-clipping.ipynb"], available)).toEqual(["/p/notebooks/03-clipping.ipynb"]);
+    expect(() => selectNotebooks(["lstm"], available)).toThrow(/no notebook name contains it[\s\S]*02-jacobians/);
+  });
+});

@@ -1,0 +1,322 @@
+/**
+ * `npm run bench [-- --quick]`: vanilla tanh RNN, forward + full BPTT, input = hidden = output = H, one
+ * sequence, squared-error gradient ∂L/∂y_t given. Ours (src/rnn/vanilla.ts) against the readable reference
+ * (the "before"), a numpy peer (src/bench/rnn_numpy.py, run by python3) and @tensorflow/tfjs on its CPU backend,
+ * in the same run, same inputs; medians over repetitions after warm-up; gradients cross-checked.
+ *
+ * Flop count: 16·H² per step — forward 3 mat-vecs (Wxh x, Whh h, Why h), backward 5 (Whyᵀ ȳ, Whhᵀ z̄ and the
+ * three outer products into W̄hh, W̄xh, W̄hy), each 2·H²; element-wise work is not counted.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as tf from "@tensorflow/tfjs";
+import { gemvAdd } from "../core/kernels";
+import { parallelMap } from "../core/parallel";
+import { createRng, randnVec } from "../core/random";
+import type { Mat, Vec } from "../core/tensor";
+import { rnnBackwardBatch, rnnForwardBatch } from "../rnn/batch";
+import { initRnnParams } from "../rnn/params";
+import { rnnBackward, rnnForward, type RnnGrads, type RnnParams } from "../rnn/vanilla";
+import { rnnBackwardReference, rnnForwardReference } from "../rnn/vanilla-reference";
+import { gradNormCurve, type SweepItem } from "./sweep";
+
+const quick = process.argv.includes("--quick");
+const HS = [16, 64, 128, 256];
+const TS = quick ? [200] : [50, 200, 1000];
+const now = () => performance.now();
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const flops = (H: number, T: number) => 16 * H * H * T;
+const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–");
+
+/** Median ms of f over reps chosen so that the timing takes about budgetMs (at least minReps), after warm-up. */
+function timeIt(f: () => void, budgetMs: number, minReps = 5, maxReps = 40): number {
+  const t0 = now();
+  f();
+  const est = Math.max(now() - t0, 1e-3);
+  for (let i = 0; i < (est < 20 ? 3 : 1); i++) f();
+  const reps = Math.max(minReps, Math.min(maxReps, Math.round(budgetMs / est)));
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const s = now();
+    f();
+    ts.push(now() - s);
+  }
+  return median(ts);
+}
+
+interface Case { id: string; H: number; T: number; p: RnnParams; xs: Vec[]; dys: Vec[] }
+
+function makeCase(H: number, T: number): Case {
+  const rng = createRng(1000 * H + T);
+  const p = initRnnParams(rng, { input: H, hidden: H, output: H, activation: "tanh", recurrentStd: 0.9 / Math.sqrt(H) });
+  for (let i = 0; i < H; i++) p.bh[i] = 0.1 * rng.normal();
+  const xs = Array.from({ length: T }, () => randnVec(rng, H));
+  const dys = Array.from({ length: T }, () => randnVec(rng, H, 0.1));
+  return { id: `H${H}_T${T}`, H, T, p, xs, dys };
+}
+
+const flat = (g: RnnGrads) => [g.Wxh.data, g.Whh.data, g.bh, g.Why.data, g.by];
+/** max over tensors of max|a − b| / max|b|. */
+function relErr(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
+  let worst = 0;
+  a.forEach((x, k) => {
+    let d = 0, s = 1e-300;
+    for (let i = 0; i < x.length; i++) {
+      d = Math.max(d, Math.abs(x[i] - b[k][i]));
+      s = Math.max(s, Math.abs(b[k][i]));
+    }
+    worst = Math.max(worst, d / s);
+  });
+  return worst;
+}
+function splitLike(buf: Float64Array, like: ArrayLike<number>[]): Float64Array[] {
+  let o = 0;
+  return like.map((x) => buf.subarray(o, (o += x.length)));
+}
+
+function writeCase(dir: string, id: string, parts: ArrayLike<number>[]): void {
+  const n = parts.reduce((s, x) => s + x.length, 0);
+  const buf = new Float64Array(n);
+  let o = 0;
+  for (const x of parts) {
+    buf.set(x, o);
+    o += x.length;
+  }
+  fs.writeFileSync(path.join(dir, id + ".in"), Buffer.from(buf.buffer));
+}
+const readF64 = (file: string) => {
+  const b = fs.readFileSync(file);
+  return new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8);
+};
+
+/** Finds a python3 with numpy (PATH first, then Debian's); null when there is none. */
+function findPython(): { exe: string; env: NodeJS.ProcessEnv } | null {
+  // OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE may be set on this machine for old OpenBLAS builds; they slow a current
+  // numpy, so the peer runs without both (in its own process only).
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  for (const exe of ["python3", "/usr/bin/python3"]) {
+    const r = spawnSync(exe, ["-c", "import numpy"], { env });
+    if (r.status === 0) return { exe, env };
+  }
+  return null;
+}
+
+// ---- tfjs peer: the same forward pass in tf ops, BPTT by tf.grads of L = Σ_t ⟨y_t, ȳ_t⟩ (so ∂L/∂y_t = ȳ_t). ----
+function tfjsGrads(c: Case): Float64Array[] {
+  return tf.tidy(() => {
+    const { H, T, p } = c;
+    const X = tf.tensor2d(Float32Array.from(c.xs.flatMap((x) => Array.from(x))), [T, H]);
+    const DY = tf.tensor2d(Float32Array.from(c.dys.flatMap((x) => Array.from(x))), [T, H]);
+    const xsT = tf.unstack(X).map((x) => x.reshape([1, H]));
+    const f = (Wxh: tf.Tensor, Whh: tf.Tensor, bh: tf.Tensor, Why: tf.Tensor, by: tf.Tensor) => {
+      let h: tf.Tensor = tf.zeros([1, H]);
+      const hs: tf.Tensor[] = [];
+      for (let t = 0; t < T; t++) {
+        h = tf.tanh(tf.add(tf.add(tf.matMul(xsT[t], Wxh, false, true), tf.matMul(h, Whh, false, true)), bh));
+        hs.push(h);
+      }
+      const Y = tf.add(tf.matMul(tf.concat(hs, 0), Why, false, true), by);
+      return tf.sum(tf.mul(Y, DY)) as tf.Scalar;
+    };
+    const args = [
+      tf.tensor2d(Float32Array.from(p.Wxh.data), [H, H]), tf.tensor2d(Float32Array.from(p.Whh.data), [H, H]),
+      tf.tensor1d(Float32Array.from(p.bh)), tf.tensor2d(Float32Array.from(p.Why.data), [H, H]), tf.tensor1d(Float32Array.from(p.by)),
+    ];
+    const gs = tf.grads(f)(args);
+    return gs.map((g) => Float64Array.from(g.dataSync()));
+  });
+}
+
+// ---- plain mat-vec kernels, for the "fraction of the best mat-vec" figure. ----
+function matvecNaive(n: number, a: Float64Array, x: Float64Array, y: Float64Array) {
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const o = i * n;
+    for (let j = 0; j < n; j++) s += a[o + j] * x[j];
+    y[i] = s;
+  }
+}
+function matvec4acc(n: number, a: Float64Array, x: Float64Array, y: Float64Array) {
+  const n4 = n & ~3;
+  for (let i = 0; i < n; i++) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const o = i * n;
+    let j = 0;
+    for (; j < n4; j += 4) {
+      s0 += a[o + j] * x[j]; s1 += a[o + j + 1] * x[j + 1]; s2 += a[o + j + 2] * x[j + 2]; s3 += a[o + j + 3] * x[j + 3];
+    }
+    for (; j < n; j++) s0 += a[o + j] * x[j];
+    y[i] = s0 + s1 + (s2 + s3);
+  }
+}
+function matvecBench(H: number): Record<string, number> {
+  const rng = createRng(H);
+  const a = randnVec(rng, H * H), x = randnVec(rng, H), y = new Float64Array(H);
+  const reps = Math.ceil(4e6 / (H * H));
+  const kernels: Record<string, () => void> = {
+    "naive (1 acc)": () => { for (let r = 0; r < reps; r++) matvecNaive(H, a, x, y); },
+    "4 accumulators": () => { for (let r = 0; r < reps; r++) matvec4acc(H, a, x, y); },
+    "4 rows × 2 (gemvAdd)": () => { for (let r = 0; r < reps; r++) gemvAdd(H, H, a, 0, x, 0, y, 0); },
+  };
+  const out: Record<string, number> = {};
+  for (const [k, f] of Object.entries(kernels)) out[k] = (2 * H * H * reps) / timeIt(f, 150, 7) / 1e6;
+  return out;
+}
+
+// ---- minibatch training step: forward, ȳ = y − target, BPTT, clip the global norm, SGD. ----
+function batchStep(p: RnnParams, xs: Mat[], targets: Mat[], lr: number, clip: number): RnnGrads {
+  const tr = rnnForwardBatch(p, xs);
+  const dys = tr.ys.map((y, t) => {
+    const d = new Float64Array(y.data.length);
+    for (let i = 0; i < d.length; i++) d[i] = y.data[i] - targets[t].data[i];
+    return { rows: y.rows, cols: y.cols, data: d };
+  });
+  const { grads } = rnnBackwardBatch(p, xs, tr, dys);
+  let ss = 0;
+  for (const g of flat(grads)) for (let i = 0; i < g.length; i++) ss += g[i] * g[i];
+  const norm = Math.sqrt(ss);
+  const scale = norm > clip ? clip / norm : 1;
+  const ps = [p.Wxh.data, p.Whh.data, p.bh, p.Why.data, p.by];
+  flat(grads).forEach((g, k) => {
+    const w = ps[k];
+    for (let i = 0; i < g.length; i++) w[i] -= lr * scale * g[i];
+  });
+  return grads;
+}
+
+async function main(): Promise<void> {
+  const tStart = now();
+  await tf.setBackend("cpu");
+  await tf.ready();
+  const cpu = (fs.readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [])[1] ?? "unknown";
+  console.log(`# Vanilla RNN forward + full BPTT (tanh, input = hidden = output = H, one sequence)${quick ? " — quick" : ""}`);
+  console.log(`machine: ${os.availableParallelism?.() ?? os.cpus().length} cores (nproc), ${cpu}; node ${process.version}; tfjs ${tf.version.tfjs} (${tf.getBackend()} backend, float32)`);
+  const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" / ");
+  console.log(`load average at start (1/5/15 min): ${load()} — on a shared 2-core machine anything above ~0.5 skews every column`);
+  console.log(`flops counted: 16·H² per step (forward 3 mat-vecs, backward 5 mat-vec/outer products, 2·H² each)\n`);
+
+  const cases = HS.flatMap((H) => TS.map((T) => makeCase(H, T)));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rnn-bench-"));
+  for (const c of cases) writeCase(dir, c.id, [c.p.Wxh.data, c.p.Whh.data, c.p.bh, c.p.Why.data, c.p.by, ...c.xs, ...c.dys]);
+  const B = 32, BH = 128, BT = 100, lr = 1e-3, clip = 1;
+  const brng = createRng(77);
+  const bp = initRnnParams(brng, { input: BH, hidden: BH, output: BH, activation: "tanh", recurrentStd: 0.9 / Math.sqrt(BH) });
+  const bxs: Mat[] = Array.from({ length: BT }, () => ({ rows: B, cols: BH, data: randnVec(brng, B * BH) }));
+  const btg: Mat[] = Array.from({ length: BT }, () => ({ rows: B, cols: BH, data: randnVec(brng, B * BH) }));
+  writeCase(dir, "batch", [bp.Wxh.data, bp.Whh.data, bp.bh, bp.Why.data, bp.by, ...bxs.map((m) => m.data), ...btg.map((m) => m.data)]);
+
+  // numpy peer, one process for every case.
+  const py = findPython();
+  let np: { info: Record<string, unknown>; cases: Record<string, { plain: number[]; hoisted: number[] }>; batch?: number[] } | null = null;
+  if (py === null) console.log("numpy: skipped (no python3 with numpy found)");
+  else {
+    const job = {
+      dir,
+      cases: cases.map((c) => {
+        const estMs = c.T * (0.03 + (16 * c.H * c.H) / 2e6);
+        return { id: c.id, I: c.H, H: c.H, O: c.H, T: c.T, warmup: 2, reps: Math.max(5, Math.min(30, Math.round((quick ? 300 : 600) / estMs))) };
+      }),
+      batch: { id: "batch", I: BH, H: BH, O: BH, T: BT, B, warmup: 2, reps: quick ? 5 : 11, lr, clip },
+    };
+    const r = spawnSync(py.exe, [path.join(__dirname, "rnn_numpy.py")], { input: JSON.stringify(job), env: py.env, maxBuffer: 1 << 26 });
+    if (r.status !== 0) console.log(`numpy: failed (${r.stderr.toString().trim().split("\n").pop()})`);
+    else np = JSON.parse(r.stdout.toString());
+  }
+  if (np) {
+    const i = np.info;
+    console.log(`numpy: ${i.numpy} on python ${i.python_version} (${i.python}); BLAS ${i.blas}, OpenBLAS core ${i.openblas_core ?? "?"}, ${i.openblas_threads ?? "?"} threads; OPENBLAS_CORETYPE unset for this process\n`);
+  }
+
+  const rows: string[] = [];
+  const summary: Record<string, { ours: number; np?: number; tfjs?: number; mv?: number }> = {};
+  const mvAll: Record<number, Record<string, number>> = {};
+  for (const H of HS) mvAll[H] = matvecBench(H);
+  rows.push("| H | T | ours ms | ours GFLOP/s | before (reference) ms | numpy plain ms | numpy hoisted ms | tfjs ms | vs numpy plain | vs numpy hoisted | vs tfjs | grads = numpy (1e-9) | grads ≈ tfjs (f32, 1e-3) | % of best mat-vec |");
+  rows.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const c of cases) {
+    const { H, T, p, xs, dys } = c;
+    const budget = quick ? 250 : 400;
+    const ours = timeIt(() => rnnBackward(p, xs, rnnForward(p, xs), dys), budget);
+    const ref = timeIt(() => rnnBackwardReference(p, xs, rnnForwardReference(p, xs), dys), budget / 2, 3, 20);
+    const g = flat(rnnBackward(p, xs, rnnForward(p, xs), dys).grads);
+    const gf = (ours: number) => flops(H, T) / ours / 1e6;
+    let npPlain = NaN, npHoist = NaN, npOk = "–";
+    if (np) {
+      npPlain = median(np.cases[c.id].plain);
+      npHoist = median(np.cases[c.id].hoisted);
+      const e1 = relErr(splitLike(readF64(path.join(dir, c.id + ".plain.out")), g), g);
+      const e2 = relErr(splitLike(readF64(path.join(dir, c.id + ".hoisted.out")), g), g);
+      npOk = `${Math.max(e1, e2) < 1e-9 ? "✓" : "✗"} ${Math.max(e1, e2).toExponential(0)}`;
+    }
+    const tfMs = timeIt(() => tfjsGrads(c), quick ? 300 : 500, 3, 10);
+    const et = relErr(tfjsGrads(c), g);
+    const best = Math.max(...Object.values(mvAll[H]));
+    summary[c.id] = { ours, np: npPlain, tfjs: tfMs };
+    rows.push(
+      `| ${H} | ${T} | ${fmt(ours, 3)} | ${fmt(gf(ours))} | ${fmt(ref, 2)} | ${fmt(npPlain)} | ${fmt(npHoist)} | ${fmt(tfMs, 1)} | ${fmt(npPlain / ours, 1)}× | ${fmt(npHoist / ours, 1)}× | ${fmt(tfMs / ours, 0)}× | ${npOk} | ${et < 1e-3 ? "✓" : "✗"} ${et.toExponential(0)} | ${fmt((100 * gf(ours)) / best, 0)}% |`,
+    );
+    console.error(`  done ${c.id} (${((now() - tStart) / 1000).toFixed(0)} s)`);
+  }
+  console.log(rows.join("\n"));
+  console.log("\nPlain mat-vec kernels (GFLOP/s, y = A x, A H×H; 'best' above = the fastest of these at that H):");
+  console.log("| kernel | " + HS.map((H) => `H = ${H}`).join(" | ") + " |\n|---|" + HS.map(() => "---|").join(""));
+  for (const k of Object.keys(mvAll[HS[0]])) console.log(`| ${k} | ` + HS.map((H) => fmt(mvAll[H][k])).join(" | ") + " |");
+
+  // Minibatch.
+  const work = { ...bp, Wxh: { ...bp.Wxh, data: bp.Wxh.data.slice() }, Whh: { ...bp.Whh, data: bp.Whh.data.slice() }, Why: { ...bp.Why, data: bp.Why.data.slice() }, bh: bp.bh.slice(), by: bp.by.slice() };
+  const g0 = flat(batchStep({ ...work, Wxh: { ...bp.Wxh, data: bp.Wxh.data.slice() }, Whh: { ...bp.Whh, data: bp.Whh.data.slice() }, Why: { ...bp.Why, data: bp.Why.data.slice() }, bh: bp.bh.slice(), by: bp.by.slice() }, bxs, btg, lr, clip));
+  const oursB = timeIt(() => batchStep(work, bxs, btg, lr, clip), quick ? 500 : 1000, 5, 15);
+  const bflops = 16 * BH * BH * BT * B;
+  let line = `\nMinibatch step (B = ${B}, H = ${BH}, T = ${BT}: forward + BPTT + clipped SGD): ours ${fmt(oursB, 1)} ms (${fmt(bflops / oursB / 1e6)} GFLOP/s)`;
+  if (np?.batch) {
+    const e = relErr(splitLike(readF64(path.join(dir, "batch.batch.out")), g0), g0);
+    const nb = median(np.batch);
+    line += `, numpy batched ${fmt(nb, 1)} ms (${fmt(bflops / nb / 1e6)} GFLOP/s) → ${fmt(nb / oursB, 2)}× numpy; grads ${e < 1e-9 ? "✓" : "✗"} ${e.toExponential(0)}`;
+  }
+  console.log(line);
+
+  // T = 10,000 in a child process, for a clean peak RSS.
+  const long = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "long.ts")], { cwd: path.resolve(__dirname, "../..") });
+  if (long.status === 0) {
+    const l = JSON.parse(long.stdout.toString());
+    console.log(`T = 10,000, H = 128 (child process): ${fmt(l.ms, 0)} ms, ${fmt(flops(128, 10000) / l.ms / 1e6)} GFLOP/s, peak RSS ${fmt(l.peakRssMB, 0)} MB (${fmt(l.rssBeforeMB, 0)} MB before the pass)`);
+  } else console.log(`T = 10,000: failed: ${long.stderr.toString().slice(-300)}`);
+
+  // Parallel sweep.
+  const items: SweepItem[] = Array.from({ length: quick ? 8 : 12 }, (_, i) => ({ w: 0.5 + 0.25 * i, hidden: 128, steps: 3000, seed: 3 }));
+  let t0 = now();
+  const serial = items.map((it) => gradNormCurve(it));
+  const tSerial = now() - t0;
+  const mod = { module: path.join(__dirname, "sweep.ts"), name: "gradNormCurve" };
+  t0 = now();
+  await parallelMap(items.slice(0, 2), { ...mod }, { workers: 2 }); // start-up cost alone (2 workers, tiny work)
+  const tStartup = now() - t0;
+  t0 = now();
+  const par = await parallelMap<SweepItem, number[]>(items, mod, { workers: 2 });
+  const tPar = now() - t0;
+  const same = JSON.stringify(par) === JSON.stringify(serial);
+  console.log(`Parallel sweep (${items.length} gradient-norm curves, H = 128, T = 3000): serial ${fmt(tSerial, 0)} ms, parallelMap on 2 workers ${fmt(tPar, 0)} ms (speed-up ${fmt(tSerial / tPar)}×, incl. ≈ ${fmt(tStartup, 0)} ms worker start-up measured alone); results identical: ${same ? "✓" : "✗"}`);
+
+  // Targets at T = 200.
+  if (TS.includes(200)) {
+    console.log("\nTargets at T = 200:");
+    const need: Record<number, number> = { 16: 8, 64: 3, 128: 1.5, 256: 1 };
+    for (const H of HS) {
+      const s = summary[`H${H}_T200`];
+      const rNp = (s.np ?? NaN) / s.ours, rTf = (s.tfjs ?? NaN) / s.ours;
+      console.log(`  H = ${H}: ${fmt(rNp, 1)}× numpy (need ≥ ${need[H]}): ${rNp >= need[H] ? "met" : "NOT met"}; ${fmt(rTf, 0)}× tfjs (need ≥ 10): ${rTf >= 10 ? "met" : "NOT met"}`);
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  console.log(`load average at end: ${load()}`);
+  console.log(`\ntotal bench time ${((now() - tStart) / 1000).toFixed(0)} s`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -65,7 +65,7 @@ type HelperEvent =
  * reports its own output. Rejects with NotebookRunError only when the run itself is impossible.
  *
  * @example
- *   const { notebook, failures } = await executeNotebook("notebooks/00-smoke.ipynb", { timeoutSec: 60 });
+ *   const { notebook, failures } = await executeNotebook("notebooks/00-start-here.ipynb", { timeoutSec: 60 });
  *   if (failures.length > 0) throw new Error(formatFailures(failures));
  */
 export function executeNotebook(notebookPath: string, options: ExecuteOptions): Promise<ExecutionResult> {

@@ -107,7 +107,7 @@ function findPython(): { exe: string; env: NodeJS.ProcessEnv } | null {
 
 // ---- tfjs peer: the same forward pass in tf ops, BPTT by tf.grads of L = Σ_t ⟨y_t, ȳ_t⟩ (so ∂L/∂y_t = ȳ_t). ----
 function tfjsGrads(c: Case): Float64Array[] {
-  return tf.tidy(() => {
+  const tensors = tf.tidy((): tf.Tensor[] => {
     const { H, T, p } = c;
     const X = tf.tensor2d(Float32Array.from(c.xs.flatMap((x) => Array.from(x))), [T, H]);
     const DY = tf.tensor2d(Float32Array.from(c.dys.flatMap((x) => Array.from(x))), [T, H]);
@@ -126,9 +126,11 @@ function tfjsGrads(c: Case): Float64Array[] {
       tf.tensor2d(Float32Array.from(p.Wxh.data), [H, H]), tf.tensor2d(Float32Array.from(p.Whh.data), [H, H]),
       tf.tensor1d(Float32Array.from(p.bh)), tf.tensor2d(Float32Array.from(p.Why.data), [H, H]), tf.tensor1d(Float32Array.from(p.by)),
     ];
-    const gs = tf.grads(f)(args);
-    return gs.map((g) => Float64Array.from(g.dataSync()));
+    return tf.grads(f)(args);
   });
+  const out = tensors.map((g) => Float64Array.from(g.dataSync()));
+  tf.dispose(tensors);
+  return out;
 }
 
 // ---- plain mat-vec kernels, for the "fraction of the best mat-vec" figure. ----

@@ -24,3 +24,7 @@ export * from "./rnn/gru";
 export * from "./dynamics/index";
 export * from "./rnn/flow";
 export * from "./rnn/conditions";
+export * from "./remedies/reversal";
+export * from "./remedies/truncation";
+export * from "./rnn/residual";
+export * from "./rnn/lstm-gates";

@@ -28,3 +28,4 @@ export * from "./remedies/reversal";
 export * from "./remedies/truncation";
 export * from "./rnn/residual";
 export * from "./rnn/lstm-gates";
+export * from "./train";

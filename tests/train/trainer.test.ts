@@ -1,0 +1,205 @@
+import { describe, expect, it } from "vitest";
+import { NonFiniteError } from "../../src/core/errors";
+import { spectralNorm, spectralRadius } from "../../src/core/linalg";
+import { createRng } from "../../src/core/random";
+import { type Mat, type Vec } from "../../src/core/tensor";
+import { gradCheck } from "../../src/rnn/gradcheck";
+import { squaredError } from "../../src/rnn/loss";
+import { cloneRnnParams, initRnnParams } from "../../src/rnn/params";
+import { rnnBackward, rnnForward, type RnnParams } from "../../src/rnn/vanilla";
+import { pascanuOmega } from "../../src/remedies/pascanu";
+import { vanillaModel } from "../../src/train/model";
+import { createOptimizer } from "../../src/train/optim";
+import { addingProblem, temporalOrder } from "../../src/train/tasks";
+import { train, type StepRecord } from "../../src/train/trainer";
+
+// The end-to-end scenario: a ReLU RNN (H = 16) whose recurrent matrix starts with ρ ≈ 1.9, on the adding problem
+// with T = 20, plain SGD with lr 0.3, batches of 8 from seed 11. Without clipping the first update throws the
+// weights far out and the backward pass overflows float64 a couple of steps later; with clipping at norm 1 the same
+// run is stable.
+const H = 16;
+const T = 20;
+const LR = 0.3;
+const BATCH = 8;
+const SEED = 11;
+const start = initRnnParams(createRng(3), { input: 2, hidden: H, output: 1, activation: "relu", recurrentStd: 0.5 });
+
+// An independent re-run: the same batches, hand-written forward/backward calls and p ← p − lr·mean(g), returning the
+// first step at which anything (hidden state, ∂L/∂h, loss, gradient, weight) is not finite.
+function manualFirstNonFiniteStep(maxSteps: number): number | null {
+  const p = cloneRnnParams(start);
+  const rng = createRng(SEED);
+  const keys = ["Wxh", "Whh", "bh", "Why", "by"] as const;
+  const flat = (t: Mat | Vec) => (t instanceof Float64Array ? t : t.data);
+  const finite = (a: Float64Array) => a.every(Number.isFinite);
+  for (let step = 1; step <= maxSteps; step++) {
+    const batch = addingProblem.generate(rng, BATCH, T);
+    const sum = keys.map((k) => new Float64Array(flat(p[k]).length));
+    try {
+      for (const ex of batch) {
+        const tr = rnnForward(p, ex.xs);
+        const l = squaredError(tr.ys, ex.targets);
+        const { grads } = rnnBackward(p, ex.xs, tr, l.dys);
+        keys.forEach((k, i) => flat(grads[k]).forEach((g, j) => (sum[i][j] += g / BATCH)));
+      }
+    } catch (e) {
+      if (e instanceof NonFiniteError) return step;
+      throw e;
+    }
+    if (!sum.every(finite)) return step;
+    keys.forEach((k, i) => flat(p[k]).forEach((w, j, a) => (a[j] = w - LR * sum[i][j])));
+    if (!keys.every((k) => finite(flat(p[k])))) return step;
+  }
+  return null;
+}
+
+describe("train: divergence without clipping, stability with it", () => {
+  it("the unclipped run stops at the step where the first non-finite value appears, keeping the history before it", () => {
+    const records: StepRecord[] = [];
+    const res = train({
+      model: vanillaModel(cloneRnnParams(start), "squaredError"),
+      task: addingProblem,
+      T,
+      optimizer: createOptimizer({ kind: "sgd", lr: LR }),
+      steps: 50,
+      batchSize: BATCH,
+      seed: SEED,
+      stopOnNonFinite: "record",
+      onStep: (r) => records.push(r),
+    });
+    const expected = manualFirstNonFiniteStep(50);
+    expect(expected).not.toBeNull();
+    expect(res.status).toBe("diverged");
+    expect(res.divergence!.step).toBe(expected);
+    expect(res.divergence!.error).toBeInstanceOf(NonFiniteError);
+    expect(res.divergence!.what).toMatch(/dL\/dh_t at time step \d+ of sequence \d+ in the batch/);
+    expect(res.history.map((r) => r.step)).toEqual(Array.from({ length: expected! - 1 }, (_, i) => i + 1));
+    expect(records).toEqual(res.history); // onStep once per completed step
+    expect(res.history.every((r) => !r.clipped && r.clippedGradNorm === r.gradNorm)).toBe(true);
+    expect(res.history[0].gradNorm).toBeGreaterThan(1e6); // the explosion that started it
+  });
+
+  it("the same run with clipping at norm 1 completes and its loss falls to the constant-prediction level", () => {
+    const model = vanillaModel(cloneRnnParams(start), "squaredError");
+    let ends = 0;
+    const res = train({
+      model,
+      task: addingProblem,
+      T,
+      optimizer: createOptimizer({ kind: "sgd", lr: LR }),
+      steps: 300,
+      batchSize: BATCH,
+      seed: SEED,
+      clip: { mode: "norm", threshold: 1 },
+      onEnd: () => ends++,
+    });
+    expect(res.status).toBe("completed");
+    expect(res.history).toHaveLength(300);
+    expect(ends).toBe(1);
+    const h = res.history;
+    expect(h[0].loss).toBeGreaterThan(1e5); // ½(y − target)² with exploding ReLU states
+    expect(h[0].clipped).toBe(true);
+    expect(h[0].clippedGradNorm).toBeCloseTo(1, 5);
+    // The stated bound: mean batch loss of the last 50 steps < 0.1, i.e. about the loss of predicting the constant
+    // E[a + b] = 1, which is ½ · 1/6 ≈ 0.083 in ½-squared-error units (a billion times below the start).
+    const last50 = h.slice(-50).reduce((s, r) => s + r.dataLoss, 0) / 50;
+    expect(last50).toBeLessThan(0.1);
+    // Monitoring matches the linear algebra on the final weights.
+    const Whh = model.recurrent();
+    expect(h[h.length - 1].spectralRadius).toBeCloseTo(spectralRadius(Whh), 10);
+    expect(h[h.length - 1].sigmaMax).toBeCloseTo(spectralNorm(Whh), 10);
+  });
+
+  it("throws a NonFiniteError naming the step by default, after calling onEnd with the history", () => {
+    let seen = -1;
+    const run = () =>
+      train({
+        model: vanillaModel(cloneRnnParams(start), "squaredError"),
+        task: addingProblem,
+        T,
+        optimizer: createOptimizer({ kind: "sgd", lr: LR }),
+        steps: 50,
+        batchSize: BATCH,
+        seed: SEED,
+        onEnd: (r) => (seen = r.history.length),
+      });
+    expect(run).toThrow(NonFiniteError);
+    const expected = manualFirstNonFiniteStep(50)!;
+    expect(run).toThrow(new RegExp(`at step ${expected}`));
+    expect(seen).toBe(expected - 1);
+  });
+});
+
+describe("train: records and options", () => {
+  const small = () => initRnnParams(createRng(8), { input: 6, hidden: 6, output: 4, activation: "tanh" });
+
+  it("monitors σ₁ and ρ on steps 1, 1 + m, … only, and records the weight norm every step", () => {
+    const res = train({
+      model: vanillaModel(small(), "softmaxCrossEntropy"),
+      task: temporalOrder,
+      T: 10,
+      optimizer: createOptimizer({ kind: "adam", lr: 1e-2 }),
+      steps: 7,
+      batchSize: 2,
+      seed: 1,
+      monitorEvery: 3,
+    });
+    expect(res.history.map((r) => r.sigmaMax !== null)).toEqual([true, false, false, true, false, false, true]);
+    expect(res.history.every((r) => r.weightNorm > 0 && r.spectralRadius === null === (r.sigmaMax === null))).toBe(true);
+    expect(res.initial.sigmaMax).toBeCloseTo(spectralNorm(small().Whh), 12);
+  });
+
+  it("the batch gradient is the mean of the per-sequence gradients (one SGD step checked by hand)", () => {
+    const p = small();
+    const before = cloneRnnParams(p);
+    const batch = temporalOrder.generate(createRng(2), 3, 10);
+    train({ model: vanillaModel(p, "softmaxCrossEntropy"), data: batch, optimizer: createOptimizer({ kind: "sgd", lr: 0.1 }), steps: 1, batchSize: 4, seed: 9 });
+    // Replay the sampling: 4 draws with replacement from the 3 examples, seed 9.
+    const rng = createRng(9);
+    const picks = Array.from({ length: 4 }, () => batch[rng.int(3)]);
+    const g = new Float64Array(before.Whh.data.length);
+    for (const ex of picks) {
+      const tr = rnnForward(before, ex.xs);
+      const dys = tr.ys.map((y, t) => {
+        const c = ex.labels[t];
+        const d = new Float64Array(4);
+        if (c === null) return d;
+        const m = Math.max(...y);
+        const z = y.reduce((s, v) => s + Math.exp(v - m), 0);
+        y.forEach((v, i) => (d[i] = Math.exp(v - m) / z - (i === c ? 1 : 0)));
+        return d;
+      });
+      rnnBackward(before, ex.xs, tr, dys).grads.Whh.data.forEach((v, i) => (g[i] += v / 4));
+    }
+    p.Whh.data.forEach((w, i) => expect(w).toBeCloseTo(before.Whh.data[i] - 0.1 * g[i], 13));
+  });
+
+  it("the vanilla model adds ω·Ω to the loss and ω·∂Ω/∂Whh to Whh's gradient only; its data gradients pass central differences", () => {
+    const p: RnnParams = initRnnParams(createRng(4), { input: 2, hidden: 3, output: 1, activation: "tanh" });
+    const ex = addingProblem.generate(createRng(5), 1, 10)[0];
+    const model = vanillaModel(p, "squaredError");
+    const r = model.lossAndGrads(ex.xs, ex.targets, { omega: 2 });
+    expect(r.omega).toBeGreaterThan(0);
+    const plain = model.lossAndGrads(ex.xs, ex.targets);
+    expect(r.loss).toBeCloseTo(plain.loss + 2 * r.omega, 12);
+    const { dWhh } = pascanuOmega(p, rnnForward(p, ex.xs), plain.dhs);
+    const gW = r.grads.Whh as Mat;
+    const pW = plain.grads.Whh as Mat;
+    gW.data.forEach((v, i) => expect(v).toBeCloseTo(pW.data[i] + 2 * dWhh.data[i], 12));
+    expect(r.grads.Wxh).toEqual(plain.grads.Wxh);
+    const report = gradCheck(() => model.lossAndGrads(ex.xs, ex.targets).loss, { Wxh: p.Wxh, Why: p.Why }, { Wxh: plain.grads.Wxh, Why: plain.grads.Why });
+    expect(report.ok).toBe(true);
+  });
+
+  it("rejects inconsistent options, naming them", () => {
+    const base = { model: vanillaModel(small(), "softmaxCrossEntropy"), optimizer: createOptimizer({ kind: "sgd", lr: 0.1 }), steps: 1, batchSize: 1, seed: 0 };
+    expect(() => train({ ...base })).toThrow(/task, data: expected exactly one of them, got neither/);
+    expect(() => train({ ...base, task: addingProblem, T: 10 })).toThrow(/task: "adding" is trained with squaredError, but the model uses softmaxCrossEntropy/);
+    expect(() => train({ ...base, task: temporalOrder, T: 5 })).toThrow(/T: expected an integer ≥ 10, got 5/);
+    expect(() => train({ ...base, task: temporalOrder, T: 10, clip: { mode: "norm", threshold: 0 } })).toThrow(/clip.threshold: expected a positive number/);
+    expect(() =>
+      train({ ...base, task: temporalOrder, T: 10, optimizer: createOptimizer({ kind: "adamw", lr: 0.1 }), regularize: { weightDecay: 0.1 } }),
+    ).toThrow(/regularize.weightDecay: the optimizer already has weightDecay/);
+    expect(() => train({ ...base, task: temporalOrder, T: 10, steps: 0 })).not.toThrow();
+  });
+});

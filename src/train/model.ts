@@ -5,6 +5,8 @@
 import { assert, describe, isMat, type Mat, type Vec } from "../core/tensor";
 import type { TensorMap } from "../rnn/gradcheck";
 import { softmaxCrossEntropy, squaredError, type LossResult } from "../rnn/loss";
+import { gruBackward, gruForward, gruSizes, type GruParams } from "../rnn/gru";
+import { lstmBackward, lstmForward, lstmSizes, type LstmParams } from "../rnn/lstm";
 import { rnnBackward, rnnForward, rnnSizes, type RnnParams } from "../rnn/vanilla";
 import { pascanuOmega } from "../remedies/pascanu";
 import type { LossKind } from "./tasks";
@@ -46,8 +48,10 @@ export interface SequenceModel {
   /** The outputs y_1..y_T. */
   predict(xs: Vec[]): Vec[];
   /**
-   * The recurrent weights, for monitoring σ₁ and ρ: Whh (H×H) for the vanilla RNN. (A gated model returns its
-   * stacked recurrent block, which is not square: the trainer then records σ₁ only.)
+   * The recurrent weights, for monitoring σ₁ and ρ: Whh (H×H) for the vanilla RNN; for the LSTM (GRU) the
+   * stacked recurrent block, the h-columns of W, 4H×H (3H×H) with the gates' blocks stacked: i, f, o, g (r, z, n).
+   * That block is not square, so the trainer records its σ₁ (= the largest gain from h_{t−1} to all gate
+   * pre-activations) and no ρ.
    */
   recurrent(): Mat;
 }
@@ -76,7 +80,7 @@ export function sequenceLoss(kind: LossKind, ys: Vec[], targets: StepTargets): L
  */
 export function vanillaModel(p: RnnParams, loss: LossKind): SequenceModel {
   rnnSizes(p);
-  assert(loss === "squaredError" || loss === "softmaxCrossEntropy", () => `loss: expected "squaredError" or "softmaxCrossEntropy", got ${describe(loss)}`);
+  checkLossKind(loss);
   const params: TensorMap = { Wxh: p.Wxh, Whh: p.Whh, bh: p.bh, Why: p.Why, by: p.by };
   return {
     kind: "vanilla",
@@ -118,4 +122,72 @@ export function isSequenceModel(m: unknown): m is SequenceModel {
     r.params !== null &&
     Object.values(r.params).every((t) => t instanceof Float64Array || isMat(t))
   );
+}
+
+function checkLossKind(loss: unknown): LossKind {
+  assert(loss === "squaredError" || loss === "softmaxCrossEntropy", () => `loss: expected "squaredError" or "softmaxCrossEntropy", got ${describe(loss)}`);
+  return loss;
+}
+
+// The columns I..I+H−1 of W (the weights on h_{t−1}), as a new rows × H matrix.
+function recurrentColumns(W: Mat, I: number, H: number): Mat {
+  const out: Mat = { rows: W.rows, cols: H, data: new Float64Array(W.rows * H) };
+  for (let r = 0; r < W.rows; r++) out.data.set(W.data.subarray(r * W.cols + I, r * W.cols + I + H), r * H);
+  return out;
+}
+
+/**
+ * An LSTM (src/rnn/lstm) as a {@link SequenceModel}: `params` is `{ W, b, Why, by }`, the very tensors of `p`.
+ * `recurrent()` is the 4H×H block of W acting on h_{t−1} (a copy). Pascanu's Ω is not available.
+ * @example const model = lstmModel(initLstmParams(createRng(0), { input: 2, hidden: 8, output: 1 }), "squaredError");
+ */
+export function lstmModel(p: LstmParams, loss: LossKind): SequenceModel {
+  const { input: I, hidden: H } = lstmSizes(p);
+  checkLossKind(loss);
+  return {
+    kind: "lstm",
+    loss,
+    params: { W: p.W, b: p.b, Why: p.Why, by: p.by },
+    lossAndGrads(xs, targets, opts = {}) {
+      assert(!opts.omega, () => `opts.omega: Pascanu's Ω is implemented for the vanilla RNN only`);
+      const trace = lstmForward(p, xs);
+      const l = sequenceLoss(loss, trace.ys, targets);
+      const { grads, dhs } = lstmBackward(p, xs, trace, l.dys, { truncate: opts.truncate });
+      return { loss: l.loss, omega: 0, grads: { ...grads }, dhs };
+    },
+    predict(xs) {
+      return lstmForward(p, xs).ys;
+    },
+    recurrent() {
+      return recurrentColumns(p.W, I, H);
+    },
+  };
+}
+
+/**
+ * A GRU (src/rnn/gru, PyTorch's formulation) as a {@link SequenceModel}: `params` is `{ W, b, bhn, Why, by }`,
+ * the very tensors of `p`. `recurrent()` is the 3H×H block of W acting on h_{t−1} (a copy). No Ω.
+ * @example const model = gruModel(initGruParams(createRng(0), { input: 2, hidden: 8, output: 1 }), "squaredError");
+ */
+export function gruModel(p: GruParams, loss: LossKind): SequenceModel {
+  const { input: I, hidden: H } = gruSizes(p);
+  checkLossKind(loss);
+  return {
+    kind: "gru",
+    loss,
+    params: { W: p.W, b: p.b, bhn: p.bhn, Why: p.Why, by: p.by },
+    lossAndGrads(xs, targets, opts = {}) {
+      assert(!opts.omega, () => `opts.omega: Pascanu's Ω is implemented for the vanilla RNN only`);
+      const trace = gruForward(p, xs);
+      const l = sequenceLoss(loss, trace.ys, targets);
+      const { grads, dhs } = gruBackward(p, xs, trace, l.dys, { truncate: opts.truncate });
+      return { loss: l.loss, omega: 0, grads: { ...grads }, dhs };
+    },
+    predict(xs) {
+      return gruForward(p, xs).ys;
+    },
+    recurrent() {
+      return recurrentColumns(p.W, I, H);
+    },
+  };
 }

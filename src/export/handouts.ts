@@ -7,10 +7,10 @@
  * Usage: npm run handouts -- [--notebook PATH|FRAGMENT]… [--edition student|instructor|both] [--html-only]
  *                            [--out DIR] [--timeout SEC]
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { executeNotebook, formatFailures, listNotebooks, NotebookRunError, PROJECT_ROOT } from "../notebook/index";
+import { executeNotebook, formatFailures, listNotebooks, NotebookRunError, PROJECT_ROOT, type CellFailure } from "../notebook/index";
 import type { NotebookJson } from "../notebook/types";
 import { launchBrowser, printPdf, type HandoutBrowser } from "./browser";
 import { escapeHtml } from "./markdown";
@@ -72,6 +72,16 @@ export function selectNotebooks(selectors: readonly string[], available: readonl
   return [...new Set(chosen)];
 }
 
+/**
+ * The first failure in full (later ones are often its consequences), the others one line each.
+ */
+function describeFailures(failures: readonly CellFailure[]): string {
+  const [first, ...rest] = failures;
+  if (!first) return "";
+  const more = rest.map((f) => `  also cell ${f.cellNumber} (code cell ${f.codeCellNumber}): ${f.kind}: ${f.message.split("\n")[0]}`);
+  return [formatFailures([first]), ...more].join("\n");
+}
+
 function writeAtomically(file: string, content: string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
   writeFileSync(tmp, content);
@@ -114,13 +124,13 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
           timeoutSec: options.timeoutSec,
           onCell: (p) => {
             if (p.phase !== "done") return;
-            const first = (sources[p.cellIndex] ?? "").split("\n")[0]!.slice(0, 60);
+            const first = (sources[p.cellIndex] ?? "").split("\n")[0]!.slice(0, 60).trimEnd();
             log(`  cell ${p.cellIndex + 1} (code ${p.codeCellNumber}/${p.codeCells})  ${p.seconds.toFixed(1).padStart(5)} s  ${first}`);
           },
         });
         result.executeSec = (Date.now() - t0) / 1000;
         if (run.failures.length > 0) {
-          throw new Error(`cells failed, handouts not written (previous ones kept):\n${formatFailures(run.failures)}`);
+          throw new Error(`cells failed, handouts not written (previous ones kept):\n${describeFailures(run.failures)}`);
         }
         log(`  executed in ${result.executeSec.toFixed(1)} s (kernel start ${run.kernelStartSec.toFixed(1)} s)`);
 
@@ -149,7 +159,7 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
             result.pdfSec += (Date.now() - t2) / 1000;
           }
           const omitted = handout.omittedCells.length > 0 ? `, ${handout.omittedCells.length} cell(s) omitted` : "";
-          log(`  ${edition}: "${handout.title}", ${handout.sections.length} sections, ${handout.charts} charts${omitted}`);
+          log(`  ${edition}: "${handout.title}", ${handout.sections.length} sections, ${handout.charts} chart${handout.charts === 1 ? "" : "s"}${omitted}`);
         }
         // Everything rendered and printed: only now replace the previous handouts.
         for (const s of staged) renameSync(s.tmp, s.final);
@@ -173,28 +183,62 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
   return results;
 }
 
-/** handouts/index.html: every notebook in notebooks/ with links to whichever handouts exist for it. */
+/** A handout found in the output folder: its title and source, read back from its own <head>. */
+function readHandoutHead(file: string): { title: string; source: string } {
+  const head = readFileSync(file, "utf8").slice(0, 4000);
+  const unescape = (t: string): string => t.replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  return {
+    title: unescape(/<title>([^<]*)<\/title>/.exec(head)?.[1] ?? path.basename(file, ".html")),
+    source: unescape(/<meta name="handout-source" content="([^"]*)">/.exec(head)?.[1] ?? ""),
+  };
+}
+
+/**
+ * handouts/index.html: every notebook in notebooks/ (built or not) with links to whichever of its handouts
+ * exist, then any other handouts in the folder (e.g. built from a notebook outside notebooks/).
+ */
 export function renderIndex(outDir: string, notebooks: readonly string[] = listNotebooks()): string {
+  const linksFor = (base: string): string[] =>
+    EDITIONS.flatMap((edition) =>
+      (["html", "pdf"] as const).flatMap((ext) => {
+        const name = handoutFileName(`${base}.ipynb`, edition, ext);
+        if (!existsSync(path.join(outDir, name))) return [];
+        return [`<a href="${encodeURI(name)}">${edition === DEFAULT_EDITION ? "" : `${edition} `}${ext.toUpperCase()}</a>`];
+      }),
+    );
+  const builtAt = (base: string): string => {
+    const file = EDITIONS.map((e) => path.join(outDir, handoutFileName(`${base}.ipynb`, e, "html"))).find((f) => existsSync(f));
+    return file ? statSync(file).mtime.toISOString().slice(0, 16).replace("T", " ") : "";
+  };
+  const row = (title: string, source: string, base: string): string => {
+    const links = linksFor(base);
+    return `<tr><td>${escapeHtml(title)}<br><code>${escapeHtml(source)}</code></td><td>${links.join(" · ") || "<em>not built</em>"}</td><td>${builtAt(base)}</td></tr>`;
+  };
+  const listed = new Set<string>();
   const rows = notebooks.map((file) => {
-    let title = path.basename(file, ".ipynb");
+    const base = path.basename(file, ".ipynb");
+    listed.add(base);
+    let title = base;
     try {
       title = notebookTitle(JSON.parse(readFileSync(file, "utf8")) as NotebookJson) ?? title;
     } catch {
       // unreadable notebook: list it by file name
     }
-    const links = EDITIONS.flatMap((edition) =>
-      (["html", "pdf"] as const).flatMap((ext) => {
-        const name = handoutFileName(file, edition, ext);
-        if (!existsSync(path.join(outDir, name))) return [];
-        const label = `${edition === "instructor" ? "instructor " : ""}${ext.toUpperCase()}`;
-        return [`<a href="${encodeURI(name)}">${label}</a>`];
-      }),
-    );
-    const built = existsSync(path.join(outDir, handoutFileName(file, DEFAULT_EDITION, "html")))
-      ? statSync(path.join(outDir, handoutFileName(file, DEFAULT_EDITION, "html"))).mtime.toISOString().slice(0, 16).replace("T", " ")
-      : "";
-    return `<tr><td>${escapeHtml(title)}<br><code>${escapeHtml(path.relative(PROJECT_ROOT, file))}</code></td><td>${links.join(" · ") || "<em>not built</em>"}</td><td>${built}</td></tr>`;
+    return row(title, path.relative(PROJECT_ROOT, file), base);
   });
+  const others = existsSync(outDir)
+    ? [...new Set(readdirSync(outDir)
+        .filter((f) => f.endsWith(".html") && f !== "index.html" && !f.startsWith("."))
+        .map((f) => f.replace(/(\.instructor)?\.html$/, "")))]
+        .filter((base) => !listed.has(base))
+        .sort()
+    : [];
+  for (const base of others) {
+    const file = EDITIONS.map((e) => path.join(outDir, handoutFileName(`${base}.ipynb`, e, "html"))).find((f) => existsSync(f));
+    if (!file) continue;
+    const head = readHandoutHead(file);
+    rows.push(row(head.title, head.source, base));
+  }
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -206,6 +250,7 @@ body { font-family: "DejaVu Sans", Arial, sans-serif; max-width: 50rem; margin: 
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 0.5rem; border-bottom: 1px solid #d1d9e0; }
 code { font-size: 0.8rem; color: #59636e; }
+td:last-child { white-space: nowrap; }
 a { color: #0969da; }
 </style>
 </head>

@@ -29,3 +29,6 @@ export * from "./remedies/truncation";
 export * from "./rnn/residual";
 export * from "./rnn/lstm-gates";
 export * from "./train";
+export * from "./remedies/clip-compare";
+export * from "./train/decay-compare";
+export * from "./train/omega-probe";

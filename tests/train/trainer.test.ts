@@ -203,3 +203,43 @@ describe("train: records and options", () => {
     expect(() => train({ ...base, task: temporalOrder, T: 10, steps: 0 })).not.toThrow();
   });
 });
+
+describe("train: every clipping mode and regularizer runs through the remedies", () => {
+  const p0 = initRnnParams(createRng(12), { input: 2, hidden: 5, output: 1, activation: "tanh", recurrentStd: 1.5 });
+  const run = (extra: object) =>
+    train({
+      model: vanillaModel(cloneRnnParams(p0), "squaredError"),
+      task: addingProblem,
+      T: 10,
+      optimizer: createOptimizer({ kind: "sgd", lr: 0.5 }),
+      steps: 4,
+      batchSize: 2,
+      seed: 2,
+      ...extra,
+    });
+
+  it("value / perTensor / agc clipping never increase the gradient norm, and flag when they acted", () => {
+    for (const clip of [
+      { mode: "value", threshold: 1e-3 },
+      { mode: "perTensor", threshold: 1e-3 },
+      { mode: "agc", threshold: 1e-3 },
+    ] as const) {
+      const h = run({ clip }).history;
+      // Thresholds this small bind on every step.
+      expect(h.every((r) => r.clipped && r.clippedGradNorm < r.gradNorm), clip.mode).toBe(true);
+    }
+  });
+
+  it("maxNorm caps every row of the weight matrices; l2 adds (λ/2)‖W‖² to the recorded loss", () => {
+    const model = vanillaModel(cloneRnnParams(p0), "squaredError");
+    train({ model, task: addingProblem, T: 10, optimizer: createOptimizer({ kind: "sgd", lr: 0.5 }), steps: 3, batchSize: 2, seed: 2, regularize: { maxNorm: 0.5 } });
+    const W = model.params.Whh as Mat;
+    for (let r = 0; r < W.rows; r++) expect(Math.hypot(...W.data.subarray(r * W.cols, (r + 1) * W.cols))).toBeLessThanOrEqual(0.5 + 1e-12);
+    const h = run({ regularize: { l2: 0.1 } }).history;
+    expect(h[0].loss).toBeGreaterThan(h[0].dataLoss);
+    const start = cloneRnnParams(p0);
+    const sq = (m: Mat) => m.data.reduce((s, x) => s + x * x, 0);
+    // Step 1's penalty is on the starting weights: matrices only (not biases).
+    expect(h[0].loss - h[0].dataLoss).toBeCloseTo(0.05 * (sq(start.Wxh) + sq(start.Whh) + sq(start.Why)), 10);
+  });
+});

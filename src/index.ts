@@ -28,7 +28,7 @@ export * from "./remedies/reversal";
 export * from "./remedies/truncation";
 export * from "./rnn/residual";
 export * from "./rnn/lstm-gates";
-export * from "./train";
+export * from "./train/index";
 export * from "./remedies/clip-compare";
 export * from "./train/decay-compare";
 export * from "./train/omega-probe";

@@ -104,6 +104,7 @@ function relative(file: string): string {
  */
 export async function buildHandouts(options: HandoutsOptions): Promise<HandoutResult[]> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const liveStatus = options.log === undefined && process.stdout.isTTY === true;
   const notebooks = selectNotebooks(options.notebooks);
   mkdirSync(options.outDir, { recursive: true });
   const editions = options.editions.join(" + ");
@@ -123,9 +124,15 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
         const run = await executeNotebook(file, {
           timeoutSec: options.timeoutSec,
           onCell: (p) => {
-            if (p.phase !== "done") return;
             const first = (sources[p.cellIndex] ?? "").split("\n")[0]!.slice(0, 60).trimEnd();
-            log(`  cell ${p.cellIndex + 1} (code ${p.codeCellNumber}/${p.codeCells})  ${p.seconds.toFixed(1).padStart(5)} s  ${first}`);
+            const where = `  cell ${p.cellIndex + 1} (code ${p.codeCellNumber}/${p.codeCells})`.padEnd(22);
+            // On a terminal, show the running cell at once (a long cell is then visibly the one running).
+            if (p.phase === "start") {
+              if (liveStatus) process.stdout.write(`${where}  running  ${first}\r`);
+              return;
+            }
+            if (liveStatus) process.stdout.write("\u001b[K");
+            log(`${where}${p.seconds.toFixed(1).padStart(6)} s  ${first}`);
           },
         });
         result.executeSec = (Date.now() - t0) / 1000;

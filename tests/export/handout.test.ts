@@ -149,6 +149,8 @@ describe("handout of the fixture notebook", () => {
     const images = execFileSync("pdfimages", ["-list", pdf], { encoding: "utf8" }).trim().split("\n").slice(2);
     expect(images).toEqual([]);
     expect(execFileSync("pdffonts", [pdf], { encoding: "utf8" })).toMatch(/KaTeX_Main-Regular/);
+    // Headings become PDF bookmarks (Chromium's document outline).
+    expect(readFileSync(pdf).toString("latin1")).toContain("/Outlines");
 
     // Rasterize page 1 at 60 dpi and find the two series colours: the chart is drawn on the first page.
     execFileSync("pdftoppm", ["-r", "60", "-f", "1", "-l", "1", pdf, path.join(dir, "page")]);

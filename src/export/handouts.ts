@@ -144,7 +144,7 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
         const staged: { tmp: string; final: string }[] = [];
         for (const edition of options.editions) {
           const t1 = Date.now();
-          const handout = await renderHandout(run.notebook, { edition, sourcePath: shown });
+          const handout = await renderHandout(run.notebook, { edition, sourcePath: shown, notebookDir: path.dirname(file) });
           if (handout.mathErrors.length > 0) {
             const list = handout.mathErrors.map((e) => `  cell ${e.cellNumber}: ${e.message}\n    in: ${e.tex.trim().slice(0, 200)}`).join("\n");
             throw new Error(`KaTeX could not typeset ${handout.mathErrors.length} formula(s), handouts not written:\n${list}`);

@@ -3,6 +3,8 @@
  * the server; charts are shown as their static SVG and upgraded to interactive vega-embed views when scripts
  * run (all scripts are inlined, so the page makes no request at all).
  */
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { renderSvg } from "../charts/render";
 import { VEGALITE_MIME } from "../charts/display";
@@ -31,6 +33,8 @@ export interface RenderOptions {
   sourcePath: string;
   /** Date printed in the title block (default: today, YYYY-MM-DD). */
   date?: string;
+  /** Folder of the notebook, for images that markdown cells reference by relative path (inlined as data: URIs). */
+  notebookDir?: string;
   /** Assets to inline (default: loadAssets()). */
   assets?: HandoutAssets;
 }
@@ -65,6 +69,28 @@ export function stripAnsi(text: string): string {
 function tagsOf(cell: NotebookCell): string[] {
   const tags = cell.metadata?.tags;
   return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
+}
+
+const IMAGE_MIME: Record<string, string> = { ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml" };
+
+/**
+ * An image reference of a markdown cell as a data: URI: "attachment:NAME" from the cell's attachments, or a
+ * relative path to a local image next to the notebook. Anything else (http…, missing files) is left as it is,
+ * and the offline check of the page then reports it.
+ */
+function imageResolver(cell: NotebookCell, notebookDir: string | undefined): (src: string) => string | undefined {
+  return (src) => {
+    if (src.startsWith("attachment:")) {
+      const bundle = cell.cell_type === "markdown" ? cell.attachments?.[decodeURIComponent(src.slice("attachment:".length))] : undefined;
+      const mime = bundle ? Object.keys(bundle).find((m) => m.startsWith("image/")) : undefined;
+      return bundle && mime ? `data:${mime};base64,${asText(bundle[mime]).replace(/\s+/g, "")}` : undefined;
+    }
+    if (!notebookDir || /^[a-z][a-z0-9+.-]*:/i.test(src) || src.startsWith("/")) return undefined;
+    const file = path.resolve(notebookDir, decodeURIComponent(src.split(/[?#]/)[0]!));
+    const mime = IMAGE_MIME[path.extname(file).toLowerCase()];
+    if (!mime || !existsSync(file)) return undefined;
+    return `data:${mime};base64,${readFileSync(file).toString("base64")}`;
+  };
 }
 
 function today(): string {
@@ -226,6 +252,7 @@ export async function renderHandout(notebook: NotebookJson, options: RenderOptio
     const label = isSolution ? `<div class="solution-label">Solution</div>` : "";
     if (cell.cell_type === "markdown") {
       const source = joinText(cell.source);
+      page.env.resolveImage = imageResolver(cell, options.notebookDir);
       const html = found && found.cellIndex === index ? renderWithoutFirstH1(source, page) : md.render(source, page.env);
       if (html.trim() !== "") body.push(`<div class="${classes}" data-cell="${index + 1}">${label}${html}</div>`);
     } else if (cell.cell_type === "code") {

@@ -2,7 +2,11 @@
 import { describe, expect, test } from "vitest";
 import { createMarkdown, type MarkdownEnv } from "../../src/export/markdown";
 import { handoutFileName, selectNotebooks } from "../../src/export/handouts";
-import { prefixSvgIds, stripAnsi } from "../../src/export/render";
+import { prefixSvgIds, renderHandout, stripAnsi } from "../../src/export/render";
+import type { NotebookJson } from "../../src/notebook/types";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { inlineScript } from "../../src/export/assets";
 
 function render(source: string): { html: string; env: MarkdownEnv } {
@@ -52,6 +56,35 @@ describe("math in markdown", () => {
   test("fenced TypeScript is highlighted on the server", () => {
     const { html } = render("```typescript\nconst x = 1;\n```");
     expect(html).toContain('<span class="hljs-keyword">const</span>');
+  });
+});
+
+describe("images in markdown cells become data: URIs (a handout makes no request)", () => {
+  // A 1×1 transparent PNG.
+  const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+  test("attachments and files next to the notebook are inlined; remote images are left (the offline check flags them)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "eg-md-images-"));
+    try {
+      writeFileSync(path.join(dir, "dot.png"), Buffer.from(PNG, "base64"));
+      const nb: NotebookJson = {
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          {
+            cell_type: "markdown",
+            metadata: {},
+            source: "# Images\n\n![pasted](attachment:dot.png) ![file](dot.png) ![remote](https://example.com/r.png)",
+            attachments: { "dot.png": { "image/png": PNG } },
+          },
+        ],
+      };
+      const { html } = await renderHandout(nb, { edition: "student", sourcePath: "x.ipynb", notebookDir: dir });
+      expect(html.split(`src="data:image/png;base64,${PNG}"`).length - 1).toBe(2);
+      expect(html).toContain('src="https://example.com/r.png"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

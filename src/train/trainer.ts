@@ -266,7 +266,7 @@ export function train(o: TrainOptions): TrainResult {
       }
       objective += r.loss / batch.length;
       dataLoss += (r.loss - (reg.omega ?? 0) * r.omega) / batch.length;
-      if (b === 0) grads = Object.fromEntries(Object.entries(r.grads).map(([k, g]) => [k, isMat(g) ? { rows: g.rows, cols: g.cols, data: new Float64Array(g.data.length) } : new Float64Array(g.length)]));
+      if (b === 0) grads = Object.fromEntries(Object.entries(r.grads).map(([k, g]: [string, Mat | Vec]) => [k, isMat(g) ? { rows: g.rows, cols: g.cols, data: new Float64Array(g.data.length) } : new Float64Array(g.length)]));
       for (const k of Object.keys(grads)) {
         const acc = dataOf(grads[k]);
         const g = dataOf(r.grads[k]);

@@ -60,10 +60,18 @@ export function eigenvalues(a: Mat): Complex[] {
   checkFiniteMat("a", a);
   assert(a.rows === a.cols, () => `a: expected a square matrix, got ${a.rows}×${a.cols}`);
   if (a.rows === 0) return [];
-  const evd = new EigenvalueDecomposition(toMl(a), { assumeSymmetric: false });
+  // Scale to max |aᵢⱼ| = 1 first: JAMA's shifted QR iteration fails to converge (it loops) when the entries
+  // are huge (e.g. ~1e189), and eigenvalues scale exactly with the matrix.
+  let s = 0;
+  for (let i = 0; i < a.data.length; i++) s = Math.max(s, Math.abs(a.data[i]));
+  if (s === 0) return Array.from({ length: a.rows }, () => ({ re: 0, im: 0 }));
+  const scaled: Mat = { rows: a.rows, cols: a.cols, data: a.data.map((v) => v / s) };
+  const evd = new EigenvalueDecomposition(toMl(scaled), { assumeSymmetric: false });
   const re = evd.realEigenvalues;
   const im = evd.imaginaryEigenvalues;
-  return re.map((r, i) => ({ re: r, im: im[i] })).sort((p, q) => Math.hypot(q.re, q.im) - Math.hypot(p.re, p.im));
+  return re
+    .map((r, i) => ({ re: r * s, im: im[i] * s }))
+    .sort((p, q) => Math.hypot(q.re, q.im) - Math.hypot(p.re, p.im));
 }
 
 /**

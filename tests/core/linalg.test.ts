@@ -56,6 +56,15 @@ describe("eigenvalues and spectralRadius", () => {
     expect(spectralNorm(a)).toBeCloseTo(10, 12);
   });
 
+  it("scales with the matrix and returns for huge and tiny entries (JAMA alone loops near 1e189)", () => {
+    const a = randn(createRng(9), 16, 16);
+    const rho = spectralRadius(a);
+    for (const s of [1e189, 1e300, 1e-300]) {
+      expect(spectralRadius({ ...a, data: a.data.map((v) => v * s) }) / (rho * s)).toBeCloseTo(1, 12);
+    }
+    expect(eigenvalues(zeros(3, 3))).toEqual([{ re: 0, im: 0 }, { re: 0, im: 0 }, { re: 0, im: 0 }]);
+  });
+
   it("rejects non-square matrices", () => {
     expect(() => spectralRadius(zeros(2, 3))).toThrow(/a: expected a square matrix, got 2×3/);
   });

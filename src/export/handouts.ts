@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { executeNotebook, formatFailures, listNotebooks, NotebookRunError, PROJECT_ROOT, type CellFailure } from "../notebook/index";
+import { executeNotebook, formatFailures, joinText, listNotebooks, PROJECT_ROOT, type CellFailure } from "../notebook/index";
 import type { NotebookJson } from "../notebook/types";
 import { launchBrowser, printPdf, type HandoutBrowser } from "./browser";
 import { escapeHtml } from "./markdown";
@@ -119,7 +119,7 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
       results.push(result);
       const temps: string[] = [];
       try {
-        const sources = (JSON.parse(readFileSync(file, "utf8")) as NotebookJson).cells.map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
+        const sources = (JSON.parse(readFileSync(file, "utf8")) as NotebookJson).cells.map((c) => joinText(c.source));
         const t0 = Date.now();
         const run = await executeNotebook(file, {
           timeoutSec: options.timeoutSec,
@@ -159,7 +159,7 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
             const t2 = Date.now();
             browser ??= await launchBrowser();
             const pdf = path.join(options.outDir, handoutFileName(file, edition, "pdf"));
-            const pdfTmp = `${pdf}.tmp-${process.pid}`;
+            const pdfTmp = path.join(options.outDir, `.${path.basename(pdf)}.tmp-${process.pid}`);
             temps.push(pdfTmp);
             await printPdf(browser, htmlTmp, pdfTmp, handout.title);
             staged.push({ tmp: pdfTmp, final: pdf });
@@ -175,7 +175,8 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
         const timing = `execute ${result.executeSec.toFixed(1)} s, render ${result.renderSec.toFixed(1)} s${options.htmlOnly ? "" : `, pdf ${result.pdfSec.toFixed(1)} s`}`;
         log(`  wrote ${result.files.map((f) => `${relative(f)} (${size(f)})`).join(", ")}; ${timing}`);
       } catch (e) {
-        result.error = e instanceof NotebookRunError || e instanceof Error ? e.message : String(e);
+        // NotebookRunError (no kernel, runner crashed) lands here too: that notebook fails, the others still run.
+        result.error = e instanceof Error ? e.message : String(e);
         log(`  FAILED ${shown}: ${result.error.replace(/\n/g, "\n  ")}`);
       } finally {
         for (const t of temps) if (existsSync(t)) unlinkSync(t);

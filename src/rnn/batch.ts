@@ -11,9 +11,9 @@
  * register-blocked matmul does the work; the input projection, outputs and weight gradients are single products
  * over all T·B rows.
  */
-import { NonFiniteError } from "../core/errors";
 import { gemmAdd, gemmTNAdd, transposeData, colSumAdd } from "../core/kernels";
-import { assert, checkAllFinite, checkMat, describe, firstNonFinite, type Mat } from "../core/tensor";
+import { assert, checkAllFinite, checkMat, describe, type Mat } from "../core/tensor";
+import { checkHiddenTrace, throwIfNonFinite } from "./checks";
 import { rnnSizes, type RnnGrads, type RnnParams } from "./vanilla";
 import { activateRow, backpropRow, checkParamsFinite, zeroGrads } from "./vanilla-reference";
 
@@ -48,11 +48,6 @@ function checkBatchSeq(name: string, ms: unknown, cols: number, B?: number): Mat
   return ms as Mat[];
 }
 
-function throwIfNonFiniteMat(what: string, m: Float64Array, step: number, detail: string): void {
-  const i = firstNonFinite(m);
-  if (i >= 0) throw new NonFiniteError(what, step, m[i], i, detail);
-}
-
 /**
  * Runs B sequences at once: xs[t − 1] is the B×I matrix whose row b is x_t of sequence b.
  *
@@ -84,7 +79,7 @@ export function rnnForwardBatch(p: RnnParams, xs: Mat[], h0?: Mat): RnnBatchTrac
     const z = zOff + (t - 1) * BH;
     gemmAdd(B, H, H, buf, (t - 1) * BH, WhhT, 0, buf, z);
     if (activateRow(p.activation, buf, z, t * BH, BH) !== 0)
-      throwIfNonFiniteMat("h_t", buf.subarray(t * BH, (t + 1) * BH), t, "the forward pass overflowed");
+      throwIfNonFinite("h_t", buf.subarray(t * BH, (t + 1) * BH), t, "the forward pass overflowed");
   }
   for (let r = 0; r < T * B; r++) buf.set(p.by, yOff + r * O);
   gemmAdd(T * B, O, H, buf, BH, transposeData(O, H, p.Why.data), 0, buf, yOff);
@@ -114,14 +109,7 @@ export function rnnBackwardBatch(
   checkBatchSeq("xs", xs, I);
   const B = xs[0].rows;
   const T = xs.length;
-  assert(
-    typeof trace === "object" && trace !== null && Array.isArray(trace.hs) && Array.isArray(trace.zs),
-    () => `trace: expected the {hs, zs, ys} returned by rnnForwardBatch, got ${describe(trace)}`,
-  );
-  assert(
-    trace.hs.length === T + 1 && trace.zs.length === T,
-    () => `trace: expected hs of length T + 1 = ${T + 1} and zs of length T = ${T}, got ${trace.hs.length} and ${trace.zs.length}`,
-  );
+  checkHiddenTrace(trace, T, "rnnForwardBatch");
   trace.hs.forEach((m, t) => checkMat(`trace.hs[${t}]`, m, B, H));
   trace.zs.forEach((m, t) => checkMat(`trace.zs[${t}]`, m, B, H));
   assert(Array.isArray(dys) && dys.length === T, () => `dys: expected T = ${T} matrices ∂L/∂Y_t, got ${describe(dys)}`);
@@ -143,10 +131,10 @@ export function rnnBackwardBatch(
   for (let t = T; t >= 1; t--) {
     const r = (t - 1) * BH;
     if (backpropRow(p.activation, dh, t * BH, zs, r, hs, t * BH, DZ, r, BH) !== 0)
-      throwIfNonFiniteMat("dL/dh_t", dh.subarray(t * BH, (t + 1) * BH), t, explode);
+      throwIfNonFinite("dL/dh_t", dh.subarray(t * BH, (t + 1) * BH), t, explode);
     gemmAdd(B, H, H, DZ, r, p.Whh.data, 0, dh, r); // H̄_{t−1} += Z̄_t Whh
   }
-  throwIfNonFiniteMat("dL/dh_t", dh.subarray(0, BH), 0, explode);
+  throwIfNonFinite("dL/dh_t", dh.subarray(0, BH), 0, explode);
   gemmTNAdd(H, H, T * B, DZ, 0, hs, 0, g.Whh.data, 0);
   gemmTNAdd(H, I, T * B, DZ, 0, X, 0, g.Wxh.data, 0);
   colSumAdd(T * B, H, DZ, 0, g.bh);

@@ -1,57 +1,12 @@
 /**
- * What the gated cells (LSTM, GRU) share: input checks, the output layer y_t = Why h_t + by and its backward
- * step, and the BPTT sweep (full or truncated) that drives a cell's one-step backward function.
+ * What the gated cells (LSTM, GRU) share: the output layer y_t = Why h_t + by and its backward step, and the
+ * BPTT sweep (full or truncated) that drives a cell's one-step backward function. Their argument checks are in
+ * ./checks, shared with the vanilla RNN.
  *
  * Internal to src/rnn: notebooks use lstm.ts and gru.ts.
  */
-import { NonFiniteError } from "../core/errors";
-import { assert, checkAllFinite, checkInt, checkVec, describe, firstNonFinite, type Mat, type Vec } from "../core/tensor";
-import type { BackwardOptions } from "./vanilla";
-
-/** Checks x_1..x_T: a non-empty array of finite vectors of length I. */
-export function checkSequence(xs: unknown, I: number): Vec[] {
-  assert(Array.isArray(xs), () => `xs: expected an array of input vectors x_1..x_T, got ${describe(xs)}`);
-  assert(xs.length > 0, () => `xs: expected at least one time step, got an empty sequence`);
-  xs.forEach((x, t) => {
-    checkVec(`xs[${t}]`, x, I);
-    checkAllFinite(`xs[${t}]`, x as Vec);
-  });
-  return xs as Vec[];
-}
-
-/** Checks dys[t − 1] = ∂L/∂y_t: T finite vectors of length O. */
-export function checkDys(dys: unknown, T: number, O: number): Vec[] {
-  assert(Array.isArray(dys), () => `dys: expected an array of T = ${T} vectors ∂L/∂y_t, got ${describe(dys)}`);
-  assert(dys.length === T, () => `dys: expected T = ${T} vectors ∂L/∂y_t, got ${dys.length}`);
-  dys.forEach((d, t) => {
-    checkVec(`dys[${t}]`, d, O);
-    checkAllFinite(`dys[${t}]`, d as Vec);
-  });
-  return dys as Vec[];
-}
-
-/** Checks that each named array of a trace has the expected length. */
-export function checkTrace(trace: unknown, fn: string, lengths: { [name: string]: number }): void {
-  assert(typeof trace === "object" && trace !== null, () => `trace: expected the trace returned by ${fn}, got ${describe(trace)}`);
-  const tr = trace as { [name: string]: unknown };
-  for (const [name, n] of Object.entries(lengths)) {
-    const a = tr[name];
-    assert(Array.isArray(a), () => `trace.${name}: expected an array (from ${fn}), got ${describe(a)}`);
-    assert(a.length === n, () => `trace.${name}: expected length ${n}, got ${a.length} (was the trace made from these xs?)`);
-  }
-}
-
-/** The truncation length k of `opts` (T, i.e. full BPTT, when omitted). */
-export function truncationOf(opts: BackwardOptions, T: number): number {
-  assert(typeof opts === "object" && opts !== null, () => `opts: expected an object, got ${describe(opts)}`);
-  return opts.truncate === undefined ? T : checkInt("opts.truncate", opts.truncate, 1);
-}
-
-/** Throws a {@link NonFiniteError} naming `what` and `step` when `v` holds a NaN or ±Infinity. */
-export function throwIfNonFinite(what: string, v: ArrayLike<number>, step: number, detail: string): void {
-  const i = firstNonFinite(v);
-  if (i >= 0) throw new NonFiniteError(what, step, v[i], i, detail);
-}
+import type { Mat, Vec } from "../core/tensor";
+import { throwIfNonFinite } from "./checks";
 
 /** y = Why h + by. */
 export function outputOf(Why: Mat, by: Vec, h: Vec): Vec {
@@ -159,13 +114,6 @@ function addInto(a: Vec, b: Vec): void {
 function firstNonZero(v: Vec): number {
   for (let i = 0; i < v.length; i++) if (v[i] !== 0) return i;
   return -1;
-}
-
-/** Checks that `t` is a whole number in [lo, hi], naming `name`. */
-export function checkStepIn(name: string, t: number, lo: number, hi: number): number {
-  checkInt(name, t);
-  assert(t >= lo && t <= hi, () => `${name}: expected a step in [${lo}, ${hi}], got ${t}`);
-  return t;
 }
 
 /** ‖diag(d)‖₂ = max |dᵢ| (0 for an empty vector; NaN if an entry is NaN, as Math.max propagates it). */

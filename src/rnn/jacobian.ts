@@ -7,22 +7,16 @@
  * For a linear RNN this is Whh^(T−t). Pascanu et al.: with ‖diag(φ′)‖ ≤ γ and σ₁(Whh) < 1/γ every factor
  * has norm < 1, so the product vanishes geometrically; σ₁(Whh) > 1/γ is necessary for it to explode.
  */
-import { NonFiniteError } from "../core/errors";
 import { singularValues } from "../core/linalg";
-import { assert, checkInt, firstNonFinite, identity, norm2, type Mat, type Vec } from "../core/tensor";
+import { identity, norm2, type Mat, type Vec } from "../core/tensor";
 import { activationDerivative } from "./activation";
+import { checkStepIn, throwIfNonFinite } from "./checks";
 import { rnnSizes, type RnnParams, type RnnTrace } from "./vanilla";
-
-function checkStep(name: string, t: number, lo: number, hi: number): number {
-  checkInt(name, t);
-  assert(t >= lo && t <= hi, () => `${name}: expected a step in [${lo}, ${hi}], got ${t}`);
-  return t;
-}
 
 /** The one-step Jacobian ∂h_t/∂h_{t−1} = diag(φ′(z_t)) Whh, for t = 1..T. */
 export function stepJacobian(p: RnnParams, trace: RnnTrace, t: number): Mat {
   const { hidden: H } = rnnSizes(p);
-  checkStep("t", t, 1, trace.zs.length);
+  checkStepIn("t", t, 1, trace.zs.length);
   const z = trace.zs[t - 1];
   const h = trace.hs[t];
   const J: Mat = { rows: H, cols: H, data: new Float64Array(H * H) };
@@ -39,8 +33,8 @@ export function stepJacobian(p: RnnParams, trace: RnnTrace, t: number): Mat {
  */
 export function jacobianProduct(p: RnnParams, trace: RnnTrace, from: number, to: number): Mat {
   const T = trace.zs.length;
-  checkStep("to", to, 0, T);
-  checkStep("from", from, 0, to);
+  checkStepIn("to", to, 0, T);
+  checkStepIn("from", from, 0, to);
   return jacobianProducts(p, trace, to)[from];
 }
 
@@ -51,7 +45,7 @@ export function jacobianProduct(p: RnnParams, trace: RnnTrace, from: number, to:
  */
 export function jacobianProducts(p: RnnParams, trace: RnnTrace, T = trace.zs.length): Mat[] {
   const { hidden: H } = rnnSizes(p);
-  checkStep("T", T, 0, trace.zs.length);
+  checkStepIn("T", T, 0, trace.zs.length);
   const out: Mat[] = new Array(T + 1);
   out[T] = identity(H);
   for (let t = T; t >= 1; t--) {
@@ -64,8 +58,7 @@ export function jacobianProducts(p: RnnParams, trace: RnnTrace, T = trace.zs.len
         if (pik === 0) continue;
         for (let j = 0; j < H; j++) next.data[i * H + j] += pik * J.data[k * H + j];
       }
-    const bad = firstNonFinite(next.data);
-    if (bad >= 0) throw new NonFiniteError("∂h_T/∂h_t", t - 1, next.data[bad], bad, "the Jacobian product overflowed");
+    throwIfNonFinite("∂h_T/∂h_t", next.data, t - 1, "the Jacobian product overflowed");
     out[t - 1] = next;
   }
   return out;

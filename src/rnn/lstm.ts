@@ -39,18 +39,8 @@ import {
   type Vec,
 } from "../core/tensor";
 import { sigmoid } from "./activation";
-import {
-  backwardThroughTime,
-  checkDys,
-  checkSequence,
-  checkStepIn,
-  checkTrace,
-  diagonalNorm,
-  outputBackward,
-  outputOf,
-  throwIfNonFinite,
-  truncationOf,
-} from "./gated";
+import { checkDys, checkSequence, checkStepIn, checkTrace, throwIfNonFinite, truncationOf } from "./checks";
+import { backwardThroughTime, diagonalNorm, outputBackward, outputOf } from "./gated";
 import type { BackwardOptions } from "./vanilla";
 
 /** The parameters of an LSTM with input size I, hidden size H and output size O. */

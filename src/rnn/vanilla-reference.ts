@@ -11,20 +11,12 @@
  *   z̄_t = h̄_t ⊙ φ′(z_t)
  *   W̄hh = Σ_t z̄_t h_{t−1}ᵀ,  W̄xh = Σ_t z̄_t x_tᵀ,  b̄h = Σ_t z̄_t,  W̄hy = Σ_t ȳ_t h_tᵀ,  b̄y = Σ_t ȳ_t
  *
- * The argument checks shared by both versions live here, so that their error messages cannot drift apart.
+ * The vanilla-specific argument checks shared by both versions live here, so that their error messages cannot
+ * drift apart; the checks every cell shares are in ./checks.
  */
-import { NonFiniteError } from "../core/errors";
-import {
-  assert,
-  checkAllFinite,
-  checkInt,
-  checkMat,
-  checkVec,
-  describe,
-  firstNonFinite,
-  type Vec,
-} from "../core/tensor";
+import { assert, checkAllFinite, checkMat, checkVec, describe, type Vec } from "../core/tensor";
 import { activate, activationDerivative, checkActivation, sigmoid, type Activation } from "./activation";
+import { checkDys, checkHiddenTrace, checkSequence, throwIfNonFinite, truncationOf } from "./checks";
 import type { BackwardOptions, RnnGrads, RnnParams, RnnTrace } from "./vanilla";
 
 /** The sizes (input, hidden, output) of `p`, after checking that its tensors fit together. */
@@ -48,23 +40,6 @@ export function checkParamsFinite(p: RnnParams): void {
   checkAllFinite("p.by", p.by);
 }
 
-/** @internal Checks x_1..x_T: a non-empty array of finite vectors of length I. */
-export function checkInputs(xs: unknown, I: number): Vec[] {
-  assert(Array.isArray(xs), () => `xs: expected an array of input vectors x_1..x_T, got ${describe(xs)}`);
-  assert(xs.length > 0, () => `xs: expected at least one time step, got an empty sequence`);
-  xs.forEach((x, t) => {
-    checkVec(`xs[${t}]`, x, I);
-    checkAllFinite(`xs[${t}]`, x as Vec);
-  });
-  return xs as Vec[];
-}
-
-/** @internal Throws a NonFiniteError naming `step` when `v` holds a NaN or ±Infinity. */
-export function throwIfNonFinite(what: string, v: Vec, step: number, detail: string): void {
-  const i = firstNonFinite(v);
-  if (i >= 0) throw new NonFiniteError(what, step, v[i], i, detail);
-}
-
 /**
  * Runs the RNN over x_1..x_T from h_0 (zeros when omitted).
  *
@@ -78,7 +53,7 @@ export function throwIfNonFinite(what: string, v: Vec, step: number, detail: str
 export function rnnForwardReference(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
   checkParamsFinite(p);
-  checkInputs(xs, I);
+  checkSequence(xs, I);
   const start = h0 === undefined ? new Float64Array(H) : checkVec("h0", h0, H).slice();
   checkAllFinite("h0", start);
   const { Wxh, Whh, bh, Why, by, activation } = p;
@@ -127,23 +102,11 @@ export function checkBackwardArgs(
   opts: BackwardOptions,
 ): { I: number; H: number; O: number; T: number; k: number } {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
-  checkInputs(xs, I);
+  checkSequence(xs, I);
   const T = xs.length;
-  assert(
-    typeof trace === "object" && trace !== null && Array.isArray(trace.hs) && Array.isArray(trace.zs),
-    () => `trace: expected the {hs, zs, ys} returned by rnnForward, got ${describe(trace)}`,
-  );
-  assert(
-    trace.hs.length === T + 1 && trace.zs.length === T,
-    () => `trace: expected hs of length T + 1 = ${T + 1} and zs of length T = ${T}, got ${trace.hs.length} and ${trace.zs.length}`,
-  );
-  assert(Array.isArray(dys), () => `dys: expected an array of T = ${T} vectors ∂L/∂y_t, got ${describe(dys)}`);
-  assert(dys.length === T, () => `dys: expected T = ${T} vectors ∂L/∂y_t, got ${dys.length}`);
-  dys.forEach((d, t) => {
-    checkVec(`dys[${t}]`, d, O);
-    checkAllFinite(`dys[${t}]`, d);
-  });
-  const k = opts.truncate === undefined ? T : checkInt("opts.truncate", opts.truncate, 1);
+  checkHiddenTrace(trace, T, "rnnForward");
+  checkDys(dys, T, O);
+  const k = truncationOf(opts, T);
   return { I, H, O, T, k };
 }
 

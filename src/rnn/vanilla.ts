@@ -31,14 +31,13 @@ import {
   activateRow,
   backpropRow,
   checkBackwardArgs,
-  checkInputs,
   checkParamsFinite,
   rnnSizes,
   rowViews,
   stackRows,
-  throwIfNonFinite,
   zeroGrads,
 } from "./vanilla-reference";
+import { checkSequence, throwIfNonFinite } from "./checks";
 import { checkAllFinite, checkVec } from "../core/tensor";
 
 export { rnnSizes };
@@ -102,7 +101,7 @@ export interface BackwardOptions {
 export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
   checkParamsFinite(p);
-  checkInputs(xs, I);
+  checkSequence(xs, I);
   if (h0 !== undefined) checkVec("h0", h0, H);
   if (h0 !== undefined) checkAllFinite("h0", h0);
   const { Wxh, Whh, bh, Why, by, activation } = p;

@@ -1,0 +1,78 @@
+/**
+ * The argument checks every recurrent cell shares (vanilla, its readable reference, the minibatch version, LSTM,
+ * GRU and the Jacobians): the input sequence, the trace, ∂L/∂y_t, the truncation length and the step index, and
+ * the non-finite detector that names the step where a forward or backward pass overflowed. One home, so that the
+ * cells' error messages cannot drift apart.
+ *
+ * Internal to src/rnn: not part of the public face (src/index.ts).
+ */
+import { NonFiniteError } from "../core/errors";
+import { assert, checkAllFinite, checkInt, checkVec, describe, firstNonFinite, type Vec } from "../core/tensor";
+import type { BackwardOptions } from "./vanilla";
+
+/** Checks x_1..x_T: a non-empty array of finite vectors of length I. */
+export function checkSequence(xs: unknown, I: number): Vec[] {
+  assert(Array.isArray(xs), () => `xs: expected an array of input vectors x_1..x_T, got ${describe(xs)}`);
+  assert(xs.length > 0, () => `xs: expected at least one time step, got an empty sequence`);
+  xs.forEach((x, t) => {
+    checkVec(`xs[${t}]`, x, I);
+    checkAllFinite(`xs[${t}]`, x as Vec);
+  });
+  return xs as Vec[];
+}
+
+/** Checks dys[t − 1] = ∂L/∂y_t: T finite vectors of length O. */
+export function checkDys(dys: unknown, T: number, O: number): Vec[] {
+  assert(Array.isArray(dys), () => `dys: expected an array of T = ${T} vectors ∂L/∂y_t, got ${describe(dys)}`);
+  assert(dys.length === T, () => `dys: expected T = ${T} vectors ∂L/∂y_t, got ${dys.length}`);
+  dys.forEach((d, t) => {
+    checkVec(`dys[${t}]`, d, O);
+    checkAllFinite(`dys[${t}]`, d as Vec);
+  });
+  return dys as Vec[];
+}
+
+/** Checks that each named array of a gated cell's trace (made by `fn`) has the expected length. */
+export function checkTrace(trace: unknown, fn: string, lengths: { [name: string]: number }): void {
+  assert(typeof trace === "object" && trace !== null, () => `trace: expected the trace returned by ${fn}, got ${describe(trace)}`);
+  const tr = trace as { [name: string]: unknown };
+  for (const [name, n] of Object.entries(lengths)) {
+    const a = tr[name];
+    assert(Array.isArray(a), () => `trace.${name}: expected an array (from ${fn}), got ${describe(a)}`);
+    assert(a.length === n, () => `trace.${name}: expected length ${n}, got ${a.length} (was the trace made from these xs?)`);
+  }
+}
+
+/** Checks a vanilla RNN's trace {hs, zs, ys} (made by `fn`, for T steps): hs has T + 1 entries and zs has T. */
+export function checkHiddenTrace(trace: unknown, T: number, fn: string): void {
+  const tr = trace as { hs?: unknown; zs?: unknown } | null;
+  assert(
+    typeof tr === "object" && tr !== null && Array.isArray(tr.hs) && Array.isArray(tr.zs),
+    () => `trace: expected the {hs, zs, ys} returned by ${fn}, got ${describe(trace)}`,
+  );
+  const hs = tr.hs as unknown[];
+  const zs = tr.zs as unknown[];
+  assert(
+    hs.length === T + 1 && zs.length === T,
+    () => `trace: expected hs of length T + 1 = ${T + 1} and zs of length T = ${T}, got ${hs.length} and ${zs.length}`,
+  );
+}
+
+/** The truncation length k of `opts` (T, i.e. full BPTT, when omitted). */
+export function truncationOf(opts: BackwardOptions, T: number): number {
+  assert(typeof opts === "object" && opts !== null, () => `opts: expected an object, got ${describe(opts)}`);
+  return opts.truncate === undefined ? T : checkInt("opts.truncate", opts.truncate, 1);
+}
+
+/** Checks that `t` is a whole number in [lo, hi], naming `name`. */
+export function checkStepIn(name: string, t: number, lo: number, hi: number): number {
+  checkInt(name, t);
+  assert(t >= lo && t <= hi, () => `${name}: expected a step in [${lo}, ${hi}], got ${t}`);
+  return t;
+}
+
+/** Throws a {@link NonFiniteError} naming `what` and `step` when `v` holds a NaN or ±Infinity. */
+export function throwIfNonFinite(what: string, v: ArrayLike<number>, step: number, detail: string): void {
+  const i = firstNonFinite(v);
+  if (i >= 0) throw new NonFiniteError(what, step, v[i], i, detail);
+}

@@ -5,8 +5,33 @@
  *
  * Internal to src/rnn: notebooks use lstm.ts and gru.ts.
  */
+import { randn, type Rng } from "../core/random";
 import type { Mat, Vec } from "../core/tensor";
 import { throwIfNonFinite } from "./checks";
+
+/**
+ * A gated cell's stacked weights W = [Wx | Wh]: (gates·H) × (I + H), Wx ~ N(0, inputStd²) in the first I columns,
+ * Wh ~ N(0, recurrentStd²) in the last H. All of Wx is drawn from `rng` before Wh (each row-major), so a seeded
+ * initialisation gives the same numbers as drawing the two blocks separately.
+ */
+export function stackedGateWeights(
+  rng: Rng,
+  gates: number,
+  I: number,
+  H: number,
+  inputStd: number,
+  recurrentStd: number,
+): Mat {
+  const rows = gates * H;
+  const Wx = randn(rng, rows, I, inputStd);
+  const Wh = randn(rng, rows, H, recurrentStd);
+  const W: Mat = { rows, cols: I + H, data: new Float64Array(rows * (I + H)) };
+  for (let r = 0; r < rows; r++) {
+    W.data.set(Wx.data.subarray(r * I, (r + 1) * I), r * (I + H));
+    W.data.set(Wh.data.subarray(r * H, (r + 1) * H), r * (I + H) + I);
+  }
+  return W;
+}
 
 /** y = Why h + by. */
 export function outputOf(Why: Mat, by: Vec, h: Vec): Vec {

@@ -39,7 +39,7 @@ import {
 } from "../core/tensor";
 import { sigmoid } from "./activation";
 import { checkDys, checkSequence, checkStepIn, checkTrace, throwIfNonFinite, truncationOf } from "./checks";
-import { backwardThroughTime, diagonalNorm, outputBackward, outputOf } from "./gated";
+import { backwardThroughTime, diagonalNorm, outputBackward, outputOf, stackedGateWeights } from "./gated";
 import type { BackwardOptions } from "./vanilla";
 
 /** The parameters of a GRU with input size I, hidden size H and output size O. */
@@ -134,14 +134,10 @@ export function initGruParams(rng: Rng, o: GruInitOptions): GruParams {
   const std = (name: string, v: number | undefined, fanIn: number) =>
     v === undefined ? 1 / Math.sqrt(fanIn) : checkFiniteNumber(name, v);
   const updateBias = o.updateBias === undefined ? 0 : checkFiniteNumber("updateBias", o.updateBias);
-  const Wx = randn(rng, 3 * H, I, std("inputStd", o.inputStd, I + H));
-  const Wh = randn(rng, 3 * H, H, std("recurrentStd", o.recurrentStd, I + H));
+  const inputStd = std("inputStd", o.inputStd, I + H);
+  const recurrentStd = std("recurrentStd", o.recurrentStd, I + H);
+  const W = stackedGateWeights(rng, 3, I, H, inputStd, recurrentStd);
   const Why = randn(rng, O, H, std("outputStd", o.outputStd, H));
-  const W: Mat = { rows: 3 * H, cols: I + H, data: new Float64Array(3 * H * (I + H)) };
-  for (let r = 0; r < 3 * H; r++) {
-    W.data.set(Wx.data.subarray(r * I, (r + 1) * I), r * (I + H));
-    W.data.set(Wh.data.subarray(r * H, (r + 1) * H), r * (I + H) + I);
-  }
   const b = new Float64Array(3 * H);
   b.fill(updateBias, H, 2 * H);
   return { W, b, bhn: new Float64Array(H), Why, by: new Float64Array(O) };

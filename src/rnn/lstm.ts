@@ -40,7 +40,7 @@ import {
 } from "../core/tensor";
 import { sigmoid } from "./activation";
 import { checkDys, checkSequence, checkStepIn, checkTrace, throwIfNonFinite, truncationOf } from "./checks";
-import { backwardThroughTime, diagonalNorm, outputBackward, outputOf } from "./gated";
+import { backwardThroughTime, diagonalNorm, outputBackward, outputOf, stackedGateWeights } from "./gated";
 import type { BackwardOptions } from "./vanilla";
 
 /** The parameters of an LSTM with input size I, hidden size H and output size O. */
@@ -141,14 +141,10 @@ export function initLstmParams(rng: Rng, o: LstmInitOptions): LstmParams {
   const std = (name: string, v: number | undefined, fanIn: number) =>
     v === undefined ? 1 / Math.sqrt(fanIn) : checkFiniteNumber(name, v);
   const forgetBias = o.forgetBias === undefined ? 1 : checkFiniteNumber("forgetBias", o.forgetBias);
-  const Wx = randn(rng, 4 * H, I, std("inputStd", o.inputStd, I + H));
-  const Wh = randn(rng, 4 * H, H, std("recurrentStd", o.recurrentStd, I + H));
+  const inputStd = std("inputStd", o.inputStd, I + H);
+  const recurrentStd = std("recurrentStd", o.recurrentStd, I + H);
+  const W = stackedGateWeights(rng, 4, I, H, inputStd, recurrentStd);
   const Why = randn(rng, O, H, std("outputStd", o.outputStd, H));
-  const W: Mat = { rows: 4 * H, cols: I + H, data: new Float64Array(4 * H * (I + H)) };
-  for (let r = 0; r < 4 * H; r++) {
-    W.data.set(Wx.data.subarray(r * I, (r + 1) * I), r * (I + H));
-    W.data.set(Wh.data.subarray(r * H, (r + 1) * H), r * (I + H) + I);
-  }
   const b = new Float64Array(4 * H);
   b.fill(forgetBias, H, 2 * H);
   return { W, b, Why, by: new Float64Array(O) };

@@ -11,6 +11,7 @@ import { assert, describe, type Mat, type Vec } from "../core/tensor";
 import { gradNormsPerStep } from "../rnn/jacobian";
 import { rnnBackward, rnnForward, type RnnGrads, type RnnParams } from "../rnn/vanilla";
 import { totalGradNorm } from "./clip";
+import { gradCosine } from "./clip-compare";
 import { checkTensorFields, dataOf, type TensorFields } from "./tensors";
 
 /** How an approximate gradient compares with a reference one. */
@@ -25,7 +26,7 @@ export interface GradientAgreement {
  * Cosine similarity and norm ratio of `approx` against `reference`, over every tensor of the two gradients
  * flattened into one vector each:
  *
- *   cos = Σ_k ⟨a_k / ‖a‖, r_k / ‖r‖⟩,   ratio = ‖a‖ / ‖r‖   (norms overflow-safe, {@link totalGradNorm})
+ *   cos = Σ_k ⟨a_k / ‖a‖, r_k / ‖r‖⟩ ({@link gradCosine}),   ratio = ‖a‖ / ‖r‖   (norms overflow-safe, {@link totalGradNorm})
  *
  * @throws when the tensors' names or sizes differ, or the reference is all zeros (no direction to compare with)
  * @example gradientAgreement(truncatedGrads, fullGrads) // { cosine: 0.98, normRatio: 0.91 }
@@ -42,14 +43,13 @@ export function gradientAgreement<G extends TensorFields<G>>(approx: G, referenc
   assert(Number.isFinite(na) && Number.isFinite(nr), () => `approx/reference: expected finite gradients, got norms ${na} and ${nr}`);
   assert(nr > 0, () => "reference: the gradient is all zeros, so there is no direction to compare with");
   if (na === 0) return { cosine: 0, normRatio: 0 };
-  let cos = 0;
   for (const k of kr) {
     const a = dataOf((approx as unknown as Record<string, Mat | Vec>)[k]);
     const r = dataOf((reference as unknown as Record<string, Mat | Vec>)[k]);
     assert(a.length === r.length, () => `approx.${k}: expected ${r.length} entries like reference.${k}, got ${a.length}`);
-    for (let i = 0; i < a.length; i++) cos += (a[i] / na) * (r[i] / nr);
   }
-  return { cosine: cos, normRatio: na / nr };
+  // The reference first: the sum then runs over its tensors in its order.
+  return { cosine: gradCosine(reference, approx), normRatio: na / nr };
 }
 
 /** One row of {@link truncationComparison}. */

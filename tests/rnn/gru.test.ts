@@ -14,9 +14,8 @@ import {
   type GruGrads,
   type GruParams,
 } from "../../src/rnn/gru";
-import { softmaxCrossEntropy, squaredError, type LossResult } from "../../src/rnn/loss";
-
-type LossKind = "squared" | "xent";
+import { softmaxCrossEntropy, squaredError } from "../../src/rnn/loss";
+import { lossOf, randomInputs, randomTargets, sig, windowedSquaredLoss, type LossKind } from "./helpers";
 
 function problem(seed: number, I: number, H: number, O: number, T: number) {
   const rng = createRng(seed);
@@ -24,20 +23,13 @@ function problem(seed: number, I: number, H: number, O: number, T: number) {
   for (let i = 0; i < p.b.length; i++) p.b[i] = 0.3 * rng.normal();
   for (let i = 0; i < H; i++) p.bhn[i] = 0.3 * rng.normal();
   for (let i = 0; i < O; i++) p.by[i] = 0.1 * rng.normal();
-  const xs = Array.from({ length: T }, () => randnVec(rng, I));
+  const xs = randomInputs(rng, I, T);
   const h0 = randnVec(rng, H, 0.5);
-  const targets = Array.from({ length: T }, (_, t) => (t % 2 === 0 || t === T - 1 ? randnVec(rng, O) : null));
-  const labels = Array.from({ length: T }, (_, t) => (t % 3 === 2 ? null : rng.int(O)));
+  const { targets, labels } = randomTargets(rng, O, T);
   return { p, xs, h0, targets, labels };
-}
-type Problem = ReturnType<typeof problem>;
-
-function lossOf(kind: LossKind, ys: Vec[], pr: Problem): LossResult {
-  return kind === "squared" ? squaredError(ys, pr.targets) : softmaxCrossEntropy(ys, pr.labels);
 }
 
 const tensorsOf = (p: GruParams | GruGrads) => ({ W: p.W, b: p.b, bhn: p.bhn, Why: p.Why, by: p.by });
-const sig = (a: number) => 1 / (1 + Math.exp(-a));
 
 function block(m: Mat, rows: [number, number], cols: [number, number]): Mat {
   const out = { rows: rows[1] - rows[0], cols: cols[1] - cols[0], data: new Float64Array((rows[1] - rows[0]) * (cols[1] - cols[0])) };
@@ -150,16 +142,8 @@ describe("truncated BPTT", () => {
     const { dys } = squaredError(trace.ys, pr.targets);
     for (const k of [1, 3]) {
       const { grads } = gruBackward(pr.p, pr.xs, trace, dys, { truncate: k });
-      const windowed = () => {
-        let total = 0;
-        for (let s = 1; s <= T; s++) {
-          if (pr.targets[s - 1] === null) continue;
-          const start = Math.max(0, s - k);
-          const run = gruForward(pr.p, pr.xs.slice(start, s), trace.hs[start]);
-          total += squaredError([run.ys[run.ys.length - 1]], [pr.targets[s - 1]]).loss;
-        }
-        return total;
-      };
+      const windowed = () =>
+        windowedSquaredLoss(pr.targets, k, (start, s) => gruForward(pr.p, pr.xs.slice(start, s), trace.hs[start]).ys[s - start - 1]);
       const report = gradCheck(windowed, tensorsOf(pr.p), tensorsOf(grads));
       expect(report.tensors.filter((t) => !t.ok), `k=${k}`).toEqual([]);
     }

@@ -4,7 +4,7 @@ import { spectralNorm } from "../../src/core/linalg";
 import { createRng, randnVec } from "../../src/core/random";
 import { matFrom, matVec, vecFrom, type Vec } from "../../src/core/tensor";
 import { gradCheck, numericalGradient } from "../../src/rnn/gradcheck";
-import { softmaxCrossEntropy, squaredError, type LossResult } from "../../src/rnn/loss";
+import { softmaxCrossEntropy, squaredError } from "../../src/rnn/loss";
 import {
   initLstmParams,
   lstmBackward,
@@ -16,30 +16,21 @@ import {
   type LstmParams,
 } from "../../src/rnn/lstm";
 import { GROSSE_2017 } from "../../src/sources";
-
-type LossKind = "squared" | "xent";
+import { lossOf, randomInputs, randomTargets, sig, windowedSquaredLoss, type LossKind } from "./helpers";
 
 function problem(seed: number, I: number, H: number, O: number, T: number) {
   const rng = createRng(seed);
   const p = initLstmParams(rng, { input: I, hidden: H, output: O, forgetBias: 1 });
   for (let i = 0; i < p.b.length; i++) p.b[i] += 0.3 * rng.normal();
   for (let i = 0; i < O; i++) p.by[i] = 0.1 * rng.normal();
-  const xs = Array.from({ length: T }, () => randnVec(rng, I));
+  const xs = randomInputs(rng, I, T);
   const h0 = randnVec(rng, H, 0.5);
   const c0 = randnVec(rng, H, 0.5);
-  const targets = Array.from({ length: T }, (_, t) => (t % 2 === 0 || t === T - 1 ? randnVec(rng, O) : null));
-  const labels = Array.from({ length: T }, (_, t) => (t % 3 === 2 ? null : rng.int(O)));
+  const { targets, labels } = randomTargets(rng, O, T);
   return { p, xs, h0, c0, targets, labels };
-}
-type Problem = ReturnType<typeof problem>;
-
-function lossOf(kind: LossKind, ys: Vec[], pr: Problem): LossResult {
-  return kind === "squared" ? squaredError(ys, pr.targets) : softmaxCrossEntropy(ys, pr.labels);
 }
 
 const tensorsOf = (p: LstmParams | LstmGrads) => ({ W: p.W, b: p.b, Why: p.Why, by: p.by });
-
-const sig = (a: number) => 1 / (1 + Math.exp(-a));
 
 /** A reference forward step written straight from Grosse's equations with matVec on [x; h] (no shared code). */
 function referenceStep(p: LstmParams, x: Vec, h: Vec, c: Vec): { h: Vec; c: Vec; y: Vec } {
@@ -161,16 +152,10 @@ describe("truncated BPTT", () => {
     const { dys } = squaredError(trace.ys, pr.targets);
     for (const k of [1, 3]) {
       const { grads } = lstmBackward(pr.p, pr.xs, trace, dys, { truncate: k });
-      const windowed = () => {
-        let total = 0;
-        for (let s = 1; s <= T; s++) {
-          if (pr.targets[s - 1] === null) continue;
-          const start = Math.max(0, s - k);
-          const run = lstmForward(pr.p, pr.xs.slice(start, s), { h: trace.hs[start], c: trace.cs[start] });
-          total += squaredError([run.ys[run.ys.length - 1]], [pr.targets[s - 1]]).loss;
-        }
-        return total;
-      };
+      const windowed = () =>
+        windowedSquaredLoss(pr.targets, k, (start, s) =>
+          lstmForward(pr.p, pr.xs.slice(start, s), { h: trace.hs[start], c: trace.cs[start] }).ys[s - start - 1],
+        );
       const report = gradCheck(windowed, tensorsOf(pr.p), tensorsOf(grads));
       expect(report.tensors.filter((t) => !t.ok), `k=${k}`).toEqual([]);
     }
@@ -211,7 +196,7 @@ describe("Grosse's gate table (§3.4): (input, forget) → behaviour", () => {
       const H = 3;
       const p = forcedGates(41, H, row.input as 0 | 1, row.forget as 0 | 1);
       const rng = createRng(42);
-      const xs = Array.from({ length: 4 }, () => randnVec(rng, 2));
+      const xs = randomInputs(rng, 2, 4);
       const trace = lstmForward(p, xs, { h: randnVec(rng, H), c: vecFrom([0.7, -1.2, 2.5]) });
       const rule = behaviours[row.behaviour];
       for (let t = 1; t <= 4; t++)
@@ -225,7 +210,7 @@ describe("the constant error carousel", () => {
     const T = 25;
     const p = forcedGates(51, H, 0, 1);
     const rng = createRng(52);
-    const xs = Array.from({ length: T }, () => randnVec(rng, 2));
+    const xs = randomInputs(rng, 2, T);
     const c0 = vecFrom([0.7, -1.2, 2.5]);
     const h0 = randnVec(rng, H);
     const trace = lstmForward(p, xs, { h: h0, c: c0 });

@@ -3,26 +3,20 @@ import { createRng, randnVec } from "../../src/core/random";
 import { identity, matFrom, matmul, vecFrom, type Mat, type Vec } from "../../src/core/tensor";
 import { ACTIVATIONS, type Activation } from "../../src/rnn/activation";
 import { gradCheck } from "../../src/rnn/gradcheck";
-import { softmaxCrossEntropy, squaredError, type LossResult } from "../../src/rnn/loss";
+import { squaredError } from "../../src/rnn/loss";
 import { initRnnParams } from "../../src/rnn/params";
 import { rnnBackward, rnnForward, type RnnGrads, type RnnParams } from "../../src/rnn/vanilla";
-
-type LossKind = "squared" | "xent";
+import { lossOf, randomInputs, randomTargets, windowedSquaredLoss, type LossKind } from "./helpers";
 
 function problem(seed: number, I: number, H: number, O: number, T: number, activation: Activation) {
   const rng = createRng(seed);
   const p = initRnnParams(rng, { input: I, hidden: H, output: O, activation, recurrentStd: 0.9 / Math.sqrt(H) });
   for (let i = 0; i < H; i++) p.bh[i] = 0.1 * rng.normal();
   for (let i = 0; i < O; i++) p.by[i] = 0.1 * rng.normal();
-  const xs = Array.from({ length: T }, () => randnVec(rng, I));
+  const xs = randomInputs(rng, I, T);
   const h0 = randnVec(rng, H, 0.5);
-  const targets = Array.from({ length: T }, (_, t) => (t % 2 === 0 || t === T - 1 ? randnVec(rng, O) : null));
-  const labels = Array.from({ length: T }, (_, t) => (t % 3 === 2 ? null : rng.int(O)));
+  const { targets, labels } = randomTargets(rng, O, T);
   return { p, xs, h0, targets, labels };
-}
-
-function lossOf(kind: LossKind, ys: Vec[], pr: ReturnType<typeof problem>): LossResult {
-  return kind === "squared" ? squaredError(ys, pr.targets) : softmaxCrossEntropy(ys, pr.labels);
 }
 
 const tensorsOf = (p: RnnParams | RnnGrads) => ({ Wxh: p.Wxh, Whh: p.Whh, bh: p.bh, Why: p.Why, by: p.by });
@@ -100,16 +94,8 @@ describe("truncated BPTT", () => {
     const { dys } = squaredError(trace.ys, pr.targets);
     for (const k of [1, 2, 4]) {
       const { grads } = rnnBackward(pr.p, pr.xs, trace, dys, { truncate: k });
-      const windowed = () => {
-        let total = 0;
-        for (let s = 1; s <= T; s++) {
-          if (pr.targets[s - 1] === null) continue;
-          const start = Math.max(0, s - k);
-          const run = rnnForward(pr.p, pr.xs.slice(start, s), trace.hs[start]);
-          total += squaredError([run.ys[run.ys.length - 1]], [pr.targets[s - 1]]).loss;
-        }
-        return total;
-      };
+      const windowed = () =>
+        windowedSquaredLoss(pr.targets, k, (start, s) => rnnForward(pr.p, pr.xs.slice(start, s), trace.hs[start]).ys[s - start - 1]);
       const report = gradCheck(windowed, tensorsOf(pr.p), tensorsOf(grads));
       expect(report.ok, `k=${k}`).toBe(true);
     }
@@ -147,7 +133,7 @@ describe("independent identities", () => {
     const rng = createRng(51);
     const H = 4, T = 7;
     const p = initRnnParams(rng, { input: 2, hidden: H, output: 1, activation: "linear" });
-    const xs = Array.from({ length: T }, () => randnVec(rng, 2));
+    const xs = randomInputs(rng, 2, T);
     const trace = rnnForward(p, xs);
     const dys = xs.map((_, t) => vecFrom([t === T - 1 ? 1 : 0]));
     const { dhs } = rnnBackward(p, xs, trace, dys);

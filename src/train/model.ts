@@ -7,7 +7,7 @@ import type { TensorMap } from "../rnn/gradcheck";
 import { softmaxCrossEntropy, squaredError, type LossResult } from "../rnn/loss";
 import { gruBackward, gruForward, gruSizes, type GruParams } from "../rnn/gru";
 import { lstmBackward, lstmForward, lstmSizes, type LstmParams } from "../rnn/lstm";
-import { rnnBackward, rnnForward, rnnSizes, type RnnParams } from "../rnn/vanilla";
+import { rnnBackward, rnnForward, rnnSizes, type BackwardOptions, type RnnParams } from "../rnn/vanilla";
 import { pascanuOmega } from "../remedies/pascanu";
 import type { LossKind } from "./tasks";
 
@@ -144,24 +144,14 @@ function recurrentColumns(W: Mat, I: number, H: number): Mat {
 export function lstmModel(p: LstmParams, loss: LossKind): SequenceModel {
   const { input: I, hidden: H } = lstmSizes(p);
   checkLossKind(loss);
-  return {
-    kind: "lstm",
+  return gatedModel(
+    "lstm",
     loss,
-    params: { W: p.W, b: p.b, Why: p.Why, by: p.by },
-    lossAndGrads(xs, targets, opts = {}) {
-      assert(!opts.omega, () => `opts.omega: Pascanu's Ω is implemented for the vanilla RNN only`);
-      const trace = lstmForward(p, xs);
-      const l = sequenceLoss(loss, trace.ys, targets);
-      const { grads, dhs } = lstmBackward(p, xs, trace, l.dys, { truncate: opts.truncate });
-      return { loss: l.loss, omega: 0, grads: { ...grads }, dhs };
-    },
-    predict(xs) {
-      return lstmForward(p, xs).ys;
-    },
-    recurrent() {
-      return recurrentColumns(p.W, I, H);
-    },
-  };
+    { W: p.W, b: p.b, Why: p.Why, by: p.by },
+    () => recurrentColumns(p.W, I, H),
+    (xs) => lstmForward(p, xs),
+    (xs, trace, dys, opts) => lstmBackward(p, xs, trace, dys, opts),
+  );
 }
 
 /**
@@ -172,22 +162,40 @@ export function lstmModel(p: LstmParams, loss: LossKind): SequenceModel {
 export function gruModel(p: GruParams, loss: LossKind): SequenceModel {
   const { input: I, hidden: H } = gruSizes(p);
   checkLossKind(loss);
-  return {
-    kind: "gru",
+  return gatedModel(
+    "gru",
     loss,
-    params: { W: p.W, b: p.b, bhn: p.bhn, Why: p.Why, by: p.by },
+    { W: p.W, b: p.b, bhn: p.bhn, Why: p.Why, by: p.by },
+    () => recurrentColumns(p.W, I, H),
+    (xs) => gruForward(p, xs),
+    (xs, trace, dys, opts) => gruBackward(p, xs, trace, dys, opts),
+  );
+}
+
+// A gated cell (LSTM, GRU) as a SequenceModel: the two differ only in their tensors and their forward and
+// backward functions, and neither has Pascanu's Ω.
+function gatedModel<Trace extends { ys: Vec[] }, Grads extends { [K in keyof Grads]: Mat | Vec }>(
+  kind: "lstm" | "gru",
+  loss: LossKind,
+  params: TensorMap,
+  recurrent: () => Mat,
+  forward: (xs: Vec[]) => Trace,
+  backward: (xs: Vec[], trace: Trace, dys: Vec[], opts: BackwardOptions) => { grads: Grads; dhs: Vec[] },
+): SequenceModel {
+  return {
+    kind,
+    loss,
+    params,
     lossAndGrads(xs, targets, opts = {}) {
       assert(!opts.omega, () => `opts.omega: Pascanu's Ω is implemented for the vanilla RNN only`);
-      const trace = gruForward(p, xs);
+      const trace = forward(xs);
       const l = sequenceLoss(loss, trace.ys, targets);
-      const { grads, dhs } = gruBackward(p, xs, trace, l.dys, { truncate: opts.truncate });
+      const { grads, dhs } = backward(xs, trace, l.dys, { truncate: opts.truncate });
       return { loss: l.loss, omega: 0, grads: { ...grads }, dhs };
     },
     predict(xs) {
-      return gruForward(p, xs).ys;
+      return forward(xs).ys;
     },
-    recurrent() {
-      return recurrentColumns(p.W, I, H);
-    },
+    recurrent,
   };
 }

@@ -208,6 +208,11 @@ export function gruForward(p: GruParams, xs: Vec[], h0?: Vec): GruTrace {
   return tr;
 }
 
+// Step t's gates r, z, n, u and the state h_{t−1} it read (the gate arrays hold step t at index t − 1, hs at t).
+function gruStep(trace: GruTrace, t: number): { r: Vec; z: Vec; n: Vec; u: Vec; hPrev: Vec } {
+  return { r: trace.rs[t - 1], z: trace.zs[t - 1], n: trace.ns[t - 1], u: trace.us[t - 1], hPrev: trace.hs[t - 1] };
+}
+
 function checkGruTrace(trace: GruTrace, T: number): void {
   checkTrace(trace, "gruForward", { hs: T + 1, ys: T, rs: T, zs: T, ns: T, us: T });
 }
@@ -253,11 +258,7 @@ export function gruBackward(
   const W = p.W.data;
 
   const step = (t: number, [dh]: Vec[], [dhPrev]: Vec[]): void => {
-    const r = trace.rs[t - 1];
-    const z = trace.zs[t - 1];
-    const n = trace.ns[t - 1];
-    const u = trace.us[t - 1];
-    const hPrev = trace.hs[t - 1];
+    const { r, z, n, u, hPrev } = gruStep(trace, t);
     for (let j = 0; j < H; j++) {
       const dan = dh[j] * (1 - z[j]) * (1 - n[j] * n[j]);
       const dz = dh[j] * (hPrev[j] - n[j]);
@@ -301,11 +302,7 @@ export function gruStepJacobian(p: GruParams, trace: GruTrace, t: number): Mat {
   checkStepIn("t", t, 1, T);
   const cols = I + H;
   const J: Mat = { rows: H, cols: H, data: new Float64Array(H * H) };
-  const r = trace.rs[t - 1];
-  const z = trace.zs[t - 1];
-  const n = trace.ns[t - 1];
-  const u = trace.us[t - 1];
-  const hPrev = trace.hs[t - 1];
+  const { r, z, n, u, hPrev } = gruStep(trace, t);
   const W = p.W.data;
   for (let q = 0; q < H; q++) {
     const kz = (hPrev[q] - n[q]) * z[q] * (1 - z[q]);

@@ -217,6 +217,11 @@ export function lstmForward(p: LstmParams, xs: Vec[], state0: Partial<LstmState>
   return tr;
 }
 
+// Step t's gates and its cell states c_t, c_{t−1} (the gate arrays hold step t at index t − 1, cs at t).
+function lstmStep(trace: LstmTrace, t: number): { i: Vec; f: Vec; o: Vec; g: Vec; c: Vec; cPrev: Vec } {
+  return { i: trace.is[t - 1], f: trace.fs[t - 1], o: trace.os[t - 1], g: trace.gs[t - 1], c: trace.cs[t], cPrev: trace.cs[t - 1] };
+}
+
 function checkLstmTrace(trace: LstmTrace, T: number): void {
   checkTrace(trace, "lstmForward", { hs: T + 1, cs: T + 1, ys: T, is: T, fs: T, os: T, gs: T });
 }
@@ -262,12 +267,7 @@ export function lstmBackward(
   const W = p.W.data;
 
   const step = (t: number, [dh, dc]: Vec[], [dhPrev, dcPrev]: Vec[]): void => {
-    const i = trace.is[t - 1];
-    const f = trace.fs[t - 1];
-    const o = trace.os[t - 1];
-    const gg = trace.gs[t - 1];
-    const c = trace.cs[t];
-    const cPrev = trace.cs[t - 1];
+    const { i, f, o, g: gg, c, cPrev } = lstmStep(trace, t);
     for (let j = 0; j < H; j++) {
       const tc = Math.tanh(c[j]);
       dc[j] += dh[j] * o[j] * (1 - tc * tc);
@@ -314,12 +314,7 @@ export function lstmStepJacobian(p: LstmParams, trace: LstmTrace, t: number): Ma
   const cols = I + H;
   const n = 2 * H;
   const J: Mat = { rows: n, cols: n, data: new Float64Array(n * n) };
-  const i = trace.is[t - 1];
-  const f = trace.fs[t - 1];
-  const o = trace.os[t - 1];
-  const g = trace.gs[t - 1];
-  const c = trace.cs[t];
-  const cPrev = trace.cs[t - 1];
+  const { i, f, o, g, c, cPrev } = lstmStep(trace, t);
   const W = p.W.data;
   for (let r = 0; r < H; r++) {
     const tc = Math.tanh(c[r]);

@@ -32,3 +32,4 @@ export * from "./train/index";
 export * from "./remedies/clip-compare";
 export * from "./train/decay-compare";
 export * from "./train/omega-probe";
+export * from "./train/compare";

@@ -6,8 +6,32 @@
  * Internal to src/rnn: notebooks use lstm.ts and gru.ts.
  */
 import { randn, type Rng } from "../core/random";
-import type { Mat, Vec } from "../core/tensor";
+import { checkFiniteNumber, type Mat, type Vec } from "../core/tensor";
 import { throwIfNonFinite } from "./checks";
+
+/** The standard deviations a gated cell's initialiser accepts; each defaults to LeCun's 1/√fan-in. */
+export interface GateStdOptions {
+  /** σ of W's input columns (default 1/√(I + H), the gates' fan-in). */
+  inputStd?: number;
+  /** σ of W's recurrent columns (default 1/√(I + H)). */
+  recurrentStd?: number;
+  /** σ of Why (default 1/√H). */
+  outputStd?: number;
+}
+
+/**
+ * A gated cell's Gaussian weights: W = [Wx | Wh] ({@link stackedGateWeights}) then Why (O×H), drawn from `rng`
+ * in that order, with the σs of `o` (checked finite) or their LeCun defaults.
+ */
+export function gatedWeights(rng: Rng, gates: number, I: number, H: number, O: number, o: GateStdOptions): { W: Mat; Why: Mat } {
+  const std = (name: string, v: number | undefined, fanIn: number) =>
+    v === undefined ? 1 / Math.sqrt(fanIn) : checkFiniteNumber(name, v);
+  const inputStd = std("inputStd", o.inputStd, I + H);
+  const recurrentStd = std("recurrentStd", o.recurrentStd, I + H);
+  const W = stackedGateWeights(rng, gates, I, H, inputStd, recurrentStd);
+  const Why = randn(rng, O, H, std("outputStd", o.outputStd, H));
+  return { W, Why };
+}
 
 /**
  * A gated cell's stacked weights W = [Wx | Wh]: (gates·H) × (I + H), Wx ~ N(0, inputStd²) in the first I columns,

@@ -21,7 +21,6 @@
  *   h̄_{t−1} += W_rhᵀ ā_r + W_zhᵀ ā_z + W_nhᵀ ū  (+ Whyᵀ ȳ_{t−1})
  */
 import { spectralNorm } from "../core/linalg";
-import { randn } from "../core/random";
 import type { Rng } from "../core/random";
 import {
   assert,
@@ -39,7 +38,7 @@ import {
 } from "../core/tensor";
 import { sigmoid } from "./activation";
 import { checkDys, checkSequence, checkStepIn, checkTrace, throwIfNonFinite, truncationOf } from "./checks";
-import { backwardThroughTime, diagonalNorm, outputBackward, outputOf, stackedGateWeights } from "./gated";
+import { backwardThroughTime, diagonalNorm, outputBackward, outputOf, gatedWeights, type GateStdOptions } from "./gated";
 import type { BackwardOptions } from "./vanilla";
 
 /** The parameters of a GRU with input size I, hidden size H and output size O. */
@@ -108,16 +107,10 @@ function checkParamsFinite(p: GruParams): void {
 }
 
 /** Sizes and options of {@link initGruParams}. */
-export interface GruInitOptions {
+export interface GruInitOptions extends GateStdOptions {
   input: number;
   hidden: number;
   output: number;
-  /** σ of W's input columns (default 1/√(I + H)). */
-  inputStd?: number;
-  /** σ of W's recurrent columns (default 1/√(I + H)). */
-  recurrentStd?: number;
-  /** σ of Why (default 1/√H). */
-  outputStd?: number;
   /** Initial b_z (default 0); positive values start the unit copying h_{t−1} forward (z ≈ 1). */
   updateBias?: number;
 }
@@ -131,13 +124,8 @@ export function initGruParams(rng: Rng, o: GruInitOptions): GruParams {
   const I = checkInt("input", o.input, 1);
   const H = checkInt("hidden", o.hidden, 1);
   const O = checkInt("output", o.output, 1);
-  const std = (name: string, v: number | undefined, fanIn: number) =>
-    v === undefined ? 1 / Math.sqrt(fanIn) : checkFiniteNumber(name, v);
   const updateBias = o.updateBias === undefined ? 0 : checkFiniteNumber("updateBias", o.updateBias);
-  const inputStd = std("inputStd", o.inputStd, I + H);
-  const recurrentStd = std("recurrentStd", o.recurrentStd, I + H);
-  const W = stackedGateWeights(rng, 3, I, H, inputStd, recurrentStd);
-  const Why = randn(rng, O, H, std("outputStd", o.outputStd, H));
+  const { W, Why } = gatedWeights(rng, 3, I, H, O, o);
   const b = new Float64Array(3 * H);
   b.fill(updateBias, H, 2 * H);
   return { W, b, bhn: new Float64Array(H), Why, by: new Float64Array(O) };

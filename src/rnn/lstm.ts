@@ -22,7 +22,6 @@
  * with no weight matrix and no squashing derivative, so with f ≈ 1 it neither explodes nor vanishes.
  */
 import { spectralNorm } from "../core/linalg";
-import { randn } from "../core/random";
 import type { Rng } from "../core/random";
 import {
   assert,
@@ -40,7 +39,7 @@ import {
 } from "../core/tensor";
 import { sigmoid } from "./activation";
 import { checkDys, checkSequence, checkStepIn, checkTrace, throwIfNonFinite, truncationOf } from "./checks";
-import { backwardThroughTime, diagonalNorm, outputBackward, outputOf, stackedGateWeights } from "./gated";
+import { backwardThroughTime, diagonalNorm, outputBackward, outputOf, gatedWeights, type GateStdOptions } from "./gated";
 import type { BackwardOptions } from "./vanilla";
 
 /** The parameters of an LSTM with input size I, hidden size H and output size O. */
@@ -112,7 +111,7 @@ function checkParamsFinite(p: LstmParams): void {
 }
 
 /** Sizes and options of {@link initLstmParams}. */
-export interface LstmInitOptions {
+export interface LstmInitOptions extends GateStdOptions {
   input: number;
   hidden: number;
   output: number;
@@ -121,12 +120,6 @@ export interface LstmInitOptions {
    * recommend 1), so that σ(b_f) ≈ 0.73 and the cell remembers from the start.
    */
   forgetBias?: number;
-  /** σ of W's input columns (default 1/√(I + H), LeCun for the gates' fan-in). */
-  inputStd?: number;
-  /** σ of W's recurrent columns (default 1/√(I + H)). */
-  recurrentStd?: number;
-  /** σ of Why (default 1/√H). */
-  outputStd?: number;
 }
 
 /**
@@ -138,13 +131,8 @@ export function initLstmParams(rng: Rng, o: LstmInitOptions): LstmParams {
   const I = checkInt("input", o.input, 1);
   const H = checkInt("hidden", o.hidden, 1);
   const O = checkInt("output", o.output, 1);
-  const std = (name: string, v: number | undefined, fanIn: number) =>
-    v === undefined ? 1 / Math.sqrt(fanIn) : checkFiniteNumber(name, v);
   const forgetBias = o.forgetBias === undefined ? 1 : checkFiniteNumber("forgetBias", o.forgetBias);
-  const inputStd = std("inputStd", o.inputStd, I + H);
-  const recurrentStd = std("recurrentStd", o.recurrentStd, I + H);
-  const W = stackedGateWeights(rng, 4, I, H, inputStd, recurrentStd);
-  const Why = randn(rng, O, H, std("outputStd", o.outputStd, H));
+  const { W, Why } = gatedWeights(rng, 4, I, H, O, o);
   const b = new Float64Array(4 * H);
   b.fill(forgetBias, H, 2 * H);
   return { W, b, Why, by: new Float64Array(O) };

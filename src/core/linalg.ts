@@ -19,6 +19,24 @@ function fromMl(m: Matrix): Mat {
   return { rows: m.rows, cols: m.columns, data };
 }
 
+/**
+ * A / s with s = max |aᵢⱼ|, and entries below 1e-30 · s set to 0. Singular values and eigenvalues scale exactly
+ * with the matrix (σ(cA) = c σ(A), λ(cA) = c λ(A)), and the decompositions need the normalisation: on a matrix
+ * a diverging run produces (entries ~1e195 beside entries ~1e2) JAMA's iterations either loop or crawl through
+ * subnormal arithmetic (seconds for 12×12). Dropping entries 1e-30 below the largest changes A by far less than
+ * the algorithms' own backward error (~1e-16 ‖A‖).
+ */
+function normalized(a: Mat): { scaled: Mat; s: number } {
+  let s = 0;
+  for (let i = 0; i < a.data.length; i++) s = Math.max(s, Math.abs(a.data[i]));
+  const tiny = 1e-30;
+  const data = a.data.map((v) => {
+    const x = s === 0 ? 0 : v / s;
+    return Math.abs(x) < tiny ? 0 : x;
+  });
+  return { scaled: { rows: a.rows, cols: a.cols, data }, s };
+}
+
 function checkFiniteMat(name: string, m: unknown): Mat {
   const a = checkMat(name, m);
   checkAllFinite(`${name}.data`, a.data);
@@ -32,15 +50,17 @@ function checkFiniteMat(name: string, m: unknown): Mat {
 export function singularValues(a: Mat): Float64Array {
   checkFiniteMat("a", a);
   if (a.rows === 0 || a.cols === 0) return new Float64Array(0);
+  const { scaled, s } = normalized(a);
+  if (s === 0) return new Float64Array(Math.min(a.rows, a.cols));
   // JAMA's SVD wants rows ≥ cols; A and Aᵀ have the same singular values.
-  const m = a.rows >= a.cols ? a : transpose(a);
+  const m = scaled.rows >= scaled.cols ? scaled : transpose(scaled);
   const svd = new SingularValueDecomposition(toMl(m), {
     computeLeftSingularVectors: false,
     computeRightSingularVectors: false,
     autoTranspose: true,
   });
-  const s = Float64Array.from(svd.diagonal, (x) => Math.max(0, x));
-  return s.sort().reverse();
+  const sv = Float64Array.from(svd.diagonal, (x) => Math.max(0, x) * s);
+  return sv.sort().reverse();
 }
 
 /** The spectral norm ‖A‖₂ = σ₁(A), the largest singular value (how much A can stretch a vector). */
@@ -60,12 +80,8 @@ export function eigenvalues(a: Mat): Complex[] {
   checkFiniteMat("a", a);
   assert(a.rows === a.cols, () => `a: expected a square matrix, got ${a.rows}×${a.cols}`);
   if (a.rows === 0) return [];
-  // Scale to max |aᵢⱼ| = 1 first: JAMA's shifted QR iteration fails to converge (it loops) when the entries
-  // are huge (e.g. ~1e189), and eigenvalues scale exactly with the matrix.
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s = Math.max(s, Math.abs(a.data[i]));
+  const { scaled, s } = normalized(a);
   if (s === 0) return Array.from({ length: a.rows }, () => ({ re: 0, im: 0 }));
-  const scaled: Mat = { rows: a.rows, cols: a.cols, data: a.data.map((v) => v / s) };
   const evd = new EigenvalueDecomposition(toMl(scaled), { assumeSymmetric: false });
   const re = evd.realEigenvalues;
   const im = evd.imaginaryEigenvalues;

@@ -65,6 +65,18 @@ describe("eigenvalues and spectralRadius", () => {
     expect(eigenvalues(zeros(3, 3))).toEqual([{ re: 0, im: 0 }, { re: 0, im: 0 }, { re: 0, im: 0 }]);
   });
 
+  it("handles the dynamic range of a diverged weight matrix (entries 1e195 beside entries ~1)", () => {
+    // Upper-triangular, so the eigenvalues are the diagonal: 3e195, 2e195 and 1 (entries 195 decades apart).
+    const a = matFrom([[3e195, 1e195, 7], [0, 2e195, 5], [0, 0, 1]]);
+    const ev = eigenvalues(a).map((e) => Math.hypot(e.re, e.im));
+    expect(ev[0] / 3e195).toBeCloseTo(1, 12);
+    expect(ev[1] / 2e195).toBeCloseTo(1, 12);
+    // The eigenvalue 1 is below 1e-30 of the largest entry: it is lost to the normalisation, as it would be
+    // to any backward-stable algorithm (its error bound is 1e-16 · ‖A‖ ≈ 1e179).
+    expect(ev[2]).toBeLessThan(1e-16 * 3e195);
+    expect(spectralNorm(a) / 3e195).toBeGreaterThan(1);
+  });
+
   it("rejects non-square matrices", () => {
     expect(() => spectralRadius(zeros(2, 3))).toThrow(/a: expected a square matrix, got 2×3/);
   });

@@ -160,14 +160,10 @@ function checkPositive(name: string, x: unknown): number {
   return v;
 }
 
-// ρ(cA) = c ρ(A) and σ₁(cA) = c σ₁(A): the decompositions run on A / max|aᵢⱼ|, because ml-matrix's iterations
-// were seen not to return (minutes) on a matrix with entries near 1e189, which a diverging run produces.
+// The decompositions normalise the matrix themselves (src/core/linalg), so a diverging run's huge weights
+// cost no more to monitor than ordinary ones.
 function monitor(m: Mat): { spectralRadius: number | null; sigmaMax: number } {
-  let c = 0;
-  for (let i = 0; i < m.data.length; i++) c = Math.max(c, Math.abs(m.data[i]));
-  if (c === 0) return { spectralRadius: m.rows === m.cols ? 0 : null, sigmaMax: 0 };
-  const a: Mat = { rows: m.rows, cols: m.cols, data: m.data.map((x) => x / c) };
-  return { spectralRadius: m.rows === m.cols ? c * spectralRadius(a) : null, sigmaMax: c * spectralNorm(a) };
+  return { spectralRadius: m.rows === m.cols ? spectralRadius(m) : null, sigmaMax: spectralNorm(m) };
 }
 
 /**

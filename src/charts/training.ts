@@ -1,9 +1,8 @@
 /** Training curves (loss or gradient norm per step), with the steps where the gradient was clipped marked. */
 import { position } from "./layers";
-import { lineChart, seriesAxes } from "./line";
+import { lineChart, seriesAxes, type LineChartInput } from "./line";
 import { PALETTE } from "./theme";
-import type { Layer, PanelOptions, Series, TopLevelSpec } from "./types";
-import type { AxisRange } from "./plotRows";
+import type { Layer, Series, TopLevelSpec } from "./types";
 
 /** Steps at which one run clipped its gradient. */
 export interface ClipEvents {
@@ -13,12 +12,10 @@ export interface ClipEvents {
 }
 
 /** Input of {@link trainingCurves}. */
-export interface TrainingCurvesInput extends PanelOptions {
+export interface TrainingCurvesInput extends LineChartInput {
   /** One series per run: x = step, y = loss (or gradient norm); a NaN/∞ blow-up shows as edge markers. */
   series: readonly Series[];
   clipEvents?: readonly ClipEvents[];
-  logY?: boolean;
-  yRange?: AxisRange;
 }
 
 /**

@@ -59,6 +59,21 @@ export function checkFiniteNumber(name: string, x: unknown): number {
   return x as number;
 }
 
+/**
+ * Checks that `x` is a positive finite number, naming `name`. (Zero, negative, NaN, ±Infinity and non-numbers
+ * are all rejected: as a threshold, rate or scale each would silently disable or destroy what it controls.)
+ */
+export function checkPositive(name: string, x: unknown): number {
+  assert(typeof x === "number" && Number.isFinite(x) && x > 0, () => `${name}: expected a positive finite number, got ${describe(x)}`);
+  return x as number;
+}
+
+/** Checks that `x` is a finite number ≥ 0, naming `name`. */
+export function checkNonNegative(name: string, x: unknown): number {
+  assert(typeof x === "number" && Number.isFinite(x) && x >= 0, () => `${name}: expected a finite number ≥ 0, got ${describe(x)}`);
+  return x as number;
+}
+
 /** Checks that `v` is a `Float64Array` of length `n` (any length when `n` is omitted). */
 export function checkVec(name: string, v: unknown, n?: number): Vec {
   assert(v instanceof Float64Array, () => `${name}: expected a Float64Array, got ${describe(v)}`);
@@ -89,6 +104,11 @@ export function firstNonFinite(a: ArrayLike<number>): number {
 export function checkAllFinite(name: string, a: ArrayLike<number>): void {
   const i = firstNonFinite(a);
   assert(i < 0, () => `${name}: expected finite numbers, got ${a[i]} at index ${i}`);
+}
+
+/** The flat float64 storage of a vector or matrix. */
+export function tensorData(t: Mat | Vec): Float64Array {
+  return isMat(t) ? t.data : t;
 }
 
 /** A vector of `n` zeros. */

@@ -3,9 +3,9 @@
  * explain them: the cosine between a clipped gradient and the original, a norm clipper for a two-parameter
  * descent path, and Pascanu et al.'s rule of thumb for the threshold.
  */
-import { assert, checkAllFinite, vecFrom, type Mat, type Vec } from "../core/tensor";
+import { assert, checkAllFinite, checkPositive, tensorData, vecFrom, type Mat, type Vec } from "../core/tensor";
 import { adaptiveGradClip, clipGradNorm, clipGradNormPerTensor, clipGradValue, totalGradNorm } from "./clip";
-import { checkPositive, checkTensorFields, dataOf, type TensorFields } from "./tensors";
+import { checkTensorFields, type TensorFields } from "./tensors";
 
 /**
  * The cosine of the angle between two gradients, each flattened into one vector over all tensors:
@@ -26,9 +26,9 @@ export function gradCosine<G extends TensorFields<G>>(a: G, b: G): number {
   const nb = totalGradNorm(b);
   let cos = 0;
   for (const k of keys) {
-    const x = dataOf(ra[k]);
-    assert(rb[k] !== undefined && dataOf(rb[k]).length === x.length, () => `b.${k}: expected ${x.length} entries like a.${k}`);
-    const y = dataOf(rb[k]);
+    const x = tensorData(ra[k]);
+    assert(rb[k] !== undefined && tensorData(rb[k]).length === x.length, () => `b.${k}: expected ${x.length} entries like a.${k}`);
+    const y = tensorData(rb[k]);
     for (let i = 0; i < x.length; i++) cos += (x[i] / na) * (y[i] / nb);
   }
   return cos;
@@ -71,9 +71,9 @@ export interface ClipModeRow {
 export function compareClipModes<G extends TensorFields<G>>(grads: G, params: TensorFields<G>, t: ClipThresholds): ClipModeRow[] {
   const keys = checkTensorFields("grads", grads);
   const rec = grads as unknown as Record<string, Mat | Vec>;
-  for (const k of keys) checkAllFinite(`grads.${k}`, dataOf(rec[k]));
+  for (const k of keys) checkAllFinite(`grads.${k}`, tensorData(rec[k]));
   const before = totalGradNorm(grads);
-  const entries = keys.reduce((s, k) => s + dataOf(rec[k]).length, 0);
+  const entries = keys.reduce((s, k) => s + tensorData(rec[k]).length, 0);
   const row = (mode: ClipModeRow["mode"], framework: string, threshold: number, g: G, changed: string): ClipModeRow => ({
     mode,
     framework,
@@ -85,7 +85,7 @@ export function compareClipModes<G extends TensorFields<G>>(grads: G, params: Te
   });
   const n = clipGradNorm(grads, checkPositive("t.norm", t.norm));
   const v = clipGradValue(grads, checkPositive("t.value", t.value));
-  const clamped = keys.reduce((s, k) => s + dataOf(rec[k]).filter((x) => Math.abs(x) > t.value).length, 0);
+  const clamped = keys.reduce((s, k) => s + tensorData(rec[k]).filter((x) => Math.abs(x) > t.value).length, 0);
   const pt = clipGradNormPerTensor(grads, checkPositive("t.perTensor", t.perTensor));
   const over = Object.values(pt.norms as Record<string, number>).filter((x) => x > t.perTensor).length;
   const a = adaptiveGradClip(grads, params, checkPositive("t.agc", t.agc));

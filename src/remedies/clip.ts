@@ -12,15 +12,8 @@
  * All of them return new tensors and never touch their input.
  */
 import { NonFiniteError } from "../core/errors";
-import { assert, checkAllFinite, describe, norm2, type Mat, type Vec } from "../core/tensor";
-import {
-  checkPositive,
-  checkSameShape,
-  checkTensorFields,
-  dataOf,
-  withData,
-  type TensorFields,
-} from "./tensors";
+import { assert, checkAllFinite, checkPositive, describe, norm2, tensorData, type Mat, type Vec } from "../core/tensor";
+import { checkSameShape, checkTensorFields, withData, type TensorFields } from "./tensors";
 
 /**
  * Named gradients: any object whose fields are all Mat or Vec. `RnnGrads` fits (the clipping functions are
@@ -98,7 +91,7 @@ export function totalGradNorm<G extends TensorFields<G>>(grads: G, normType = 2)
   const keys = checkTensorFields("grads", grads);
   const p = checkNormType(normType);
   const rec = grads as unknown as Grads;
-  const perTensor = keys.map((k) => pNorm(dataOf(rec[k]), p));
+  const perTensor = keys.map((k) => pNorm(tensorData(rec[k]), p));
   return pNorm(perTensor, p);
 }
 
@@ -137,7 +130,7 @@ export function clipGradNorm<G extends TensorFields<G>>(
   if (opts.errorIfNonfinite === true && !Number.isFinite(totalNorm)) {
     const step = opts.step ?? 0;
     for (const k of keys) {
-      const d = dataOf(rec[k]);
+      const d = tensorData(rec[k]);
       for (let i = 0; i < d.length; i++)
         if (!Number.isFinite(d[i]))
           throw new NonFiniteError(`grads.${k}`, step, d[i], i, `clipGradNorm: the total gradient norm is ${totalNorm}`);
@@ -148,7 +141,7 @@ export function clipGradNorm<G extends TensorFields<G>>(
   const scale = Math.min(1, maxNorm / (totalNorm + 1e-6));
   const out: Record<string, Mat | Vec> = {};
   for (const k of keys) {
-    const d = dataOf(rec[k]);
+    const d = tensorData(rec[k]);
     const o = new Float64Array(d.length);
     for (let i = 0; i < d.length; i++) o[i] = d[i] * scale;
     out[k] = withData(rec[k], o);
@@ -170,7 +163,7 @@ export function clipGradValue<G extends TensorFields<G>>(grads: G, clipValue: nu
   const rec = grads as unknown as Grads;
   const out: Record<string, Mat | Vec> = {};
   for (const k of keys) {
-    const d = dataOf(rec[k]);
+    const d = tensorData(rec[k]);
     const o = new Float64Array(d.length);
     for (let i = 0; i < d.length; i++) o[i] = Math.min(v, Math.max(-v, d[i]));
     out[k] = withData(rec[k], o);
@@ -200,7 +193,7 @@ export function clipGradNormPerTensor<G extends TensorFields<G>>(
   const out: Record<string, Mat | Vec> = {};
   const norms: Record<string, number> = {};
   for (const k of keys) {
-    const d = dataOf(rec[k]);
+    const d = tensorData(rec[k]);
     const n = pNorm(d, 2);
     const s = c / Math.max(n, c); // Math.max(NaN, c) is NaN, as tf.maximum is
     const o = new Float64Array(d.length);
@@ -251,9 +244,9 @@ export function adaptiveGradClip<G extends TensorFields<G>>(
   let clippedUnits = 0;
   for (const k of keys) {
     checkSameShape(`params.${k}`, pr[k], `grads.${k}`, gr[k]);
-    const w = dataOf(pr[k] as Mat | Vec);
+    const w = tensorData(pr[k] as Mat | Vec);
     checkAllFinite(`params.${k}`, w);
-    const g = dataOf(gr[k]);
+    const g = tensorData(gr[k]);
     const o = g.slice();
     const t = gr[k];
     const [units, width] = t instanceof Float64Array ? [1, t.length] : [t.rows, t.cols];

@@ -6,12 +6,11 @@
  * from src/core/tensor and src/core/random; {@link initRnn} names them as schemes. Our matrices are
  * (out × in): rows = fan-out, cols = fan-in, and row u holds the weights INTO unit u.
  */
-import { qr, spectralNorm, spectralRadius } from "../core/linalg";
+import { qr, scaleToSpectralRadius } from "../core/linalg";
 import { randn, randUniform, type Rng } from "../core/random";
-import { assert, checkFiniteNumber, checkInt, checkMat, describe, identity, transpose, type Mat } from "../core/tensor";
+import { assert, checkFiniteNumber, checkInt, checkMat, checkPositive, describe, identity, transpose, type Mat } from "../core/tensor";
 import { initRnnParams, type RnnInitOptions } from "../rnn/params";
 import type { RnnParams } from "../rnn/vanilla";
-import { checkPositive } from "./tensors";
 
 /**
  * Xavier/Glorot normal init (Glorot & Bengio 2010; d2l.ai): W ~ N(0, σ²) with
@@ -59,40 +58,6 @@ export function orthogonal(rng: Rng, rows: number, cols: number, gain = 1): Mat 
   const w = tall ? q : transpose(q);
   for (let i = 0; i < w.data.length; i++) w.data[i] *= g;
   return w;
-}
-
-/**
- * W rescaled to spectral radius ρ (the largest |eigenvalue|):
- *
- *   W ← W · ρ_target / ρ(W)
- *
- * Exact up to rounding, since the eigenvalues of cW are c times those of W. Returns a new matrix.
- * @throws when ρ(W) = 0 (a nilpotent W, e.g. all zeros, cannot be scaled to a nonzero radius)
- * @example const W = scaleToSpectralRadius(randn(rng, 50, 50), 0.95);
- */
-export function scaleToSpectralRadius(w: Mat, rho: number): Mat {
-  const m = checkMat("w", w);
-  assert(m.rows === m.cols, () => `w: expected a square matrix (the spectral radius needs eigenvalues), got ${m.rows}×${m.cols}`);
-  const target = checkPositive("rho", rho);
-  const r = spectralRadius(m);
-  assert(r > 0, () => `w: its spectral radius is 0 (nilpotent, e.g. all zeros), so no multiple of it has radius ${target}`);
-  return { rows: m.rows, cols: m.cols, data: m.data.map((x) => x * (target / r)) };
-}
-
-/**
- * W rescaled to spectral norm s (the largest singular value σ₁, Pascanu et al.'s λ₁):
- *
- *   W ← W · s / σ₁(W)
- *
- * With ‖diag(φ′)‖ ≤ γ, s < 1/γ guarantees vanishing gradients (Pascanu et al. 2013). Any shape.
- * @throws when W = 0
- */
-export function scaleToSpectralNorm(w: Mat, s: number): Mat {
-  const m = checkMat("w", w);
-  const target = checkPositive("s", s);
-  const n = spectralNorm(m);
-  assert(n > 0, () => `w: its spectral norm is 0 (all zeros), so no multiple of it has spectral norm ${target}`);
-  return { rows: m.rows, cols: m.cols, data: m.data.map((x) => x * (target / n)) };
 }
 
 /** Options of {@link sparseRecurrent}. */

@@ -5,18 +5,9 @@
  * Which tensors: by default the weight matrices only (every Mat), biases excluded, as is usual; pass
  * `{ include: ["Whh"] }` to choose. None of these functions modifies its input.
  */
-import { assert, checkAllFinite, cloneMat, describe, isMat, norm2, type Mat, type Vec } from "../core/tensor";
+import { assert, checkAllFinite, checkNonNegative, checkPositive, cloneMat, describe, isMat, norm2, tensorData, type Mat, type Vec } from "../core/tensor";
 import type { Grads } from "./clip";
-import {
-  checkNonNegative,
-  checkPositive,
-  checkSameShape,
-  checkTensorFields,
-  dataOf,
-  selectTensors,
-  withData,
-  type TensorFields,
-} from "./tensors";
+import { checkSameShape, checkTensorFields, selectTensors, withData, type TensorFields } from "./tensors";
 
 /** Which tensors a regularizer applies to. */
 export interface RegularizerOptions {
@@ -48,11 +39,11 @@ function penalize<G extends TensorFields<G>>(
   const out: Record<string, Mat | Vec> = {};
   const parts: number[] = [];
   for (const k of keys) {
-    const g = dataOf(gr[k]);
+    const g = tensorData(gr[k]);
     const o = g.slice();
     if (chosen.has(k)) {
       checkSameShape(`params.${k}`, pr[k], `grads.${k}`, gr[k]);
-      const w = dataOf(pr[k] as Mat | Vec);
+      const w = tensorData(pr[k] as Mat | Vec);
       checkAllFinite(`params.${k}`, w);
       parts.push(value(w));
       for (let i = 0; i < o.length; i++) o[i] += lam * slope(w[i]);
@@ -122,7 +113,7 @@ function mapParams<P extends object>(params: P, opts: RegularizerOptions, f: (t:
   for (const k of Object.keys(rec)) {
     const v = rec[k];
     if (v instanceof Float64Array || isMat(v)) {
-      checkAllFinite(`params.${k}`, dataOf(v));
+      checkAllFinite(`params.${k}`, tensorData(v));
       out[k] = chosen.has(k) ? f(v, k) : v instanceof Float64Array ? v.slice() : cloneMat(v);
     } else out[k] = v;
   }
@@ -148,7 +139,7 @@ export function decoupledWeightDecay<P extends object>(
   opts: RegularizerOptions = {},
 ): P {
   const factor = 1 - checkPositive("lr", lr) * checkNonNegative("weightDecay", weightDecay);
-  return mapParams(params, opts, (t) => withData(t, dataOf(t).map((x) => x * factor)));
+  return mapParams(params, opts, (t) => withData(t, tensorData(t).map((x) => x * factor)));
 }
 
 /**
@@ -167,7 +158,7 @@ export function decoupledWeightDecay<P extends object>(
 export function maxNormConstraint<P extends object>(params: P, maxValue: number, opts: RegularizerOptions = {}): P {
   const c = checkPositive("maxValue", maxValue);
   return mapParams(params, opts, (t) => {
-    const d = dataOf(t);
+    const d = tensorData(t);
     const o = d.slice();
     const [units, width] = t instanceof Float64Array ? [1, t.length] : [t.rows, t.cols];
     for (let u = 0; u < units; u++) {

@@ -7,11 +7,6 @@ import { assert, describe, isMat, type Mat, type Vec } from "../core/tensor";
 /** Any object whose every field is a Mat or a Vec, e.g. `RnnGrads` or `{ W: Mat, b: Vec }`. */
 export type TensorFields<G> = { [K in keyof G]: Mat | Vec };
 
-/** The tensor's flat storage. */
-export function dataOf(t: Mat | Vec): Float64Array {
-  return t instanceof Float64Array ? t : t.data;
-}
-
 /** A tensor shaped like `t` holding `data` (a Mat keeps its rows × cols). */
 export function withData<T extends Mat | Vec>(t: T, data: Float64Array): T {
   return (t instanceof Float64Array ? data : { rows: (t as Mat).rows, cols: (t as Mat).cols, data }) as T;
@@ -26,22 +21,6 @@ export function checkTensorFields(name: string, g: unknown): string[] {
     assert(v instanceof Float64Array || isMat(v), () => `${name}.${k}: expected a Mat or a Float64Array, got ${describe(v)}`);
   }
   return keys;
-}
-
-/**
- * Checks that a threshold is a positive finite number, naming the argument.
- * (Zero, negative, NaN, ±Infinity and non-numbers are all rejected: each would silently disable or
- * destroy the remedy.)
- */
-export function checkPositive(name: string, x: unknown): number {
-  assert(typeof x === "number" && Number.isFinite(x) && x > 0, () => `${name}: expected a positive finite number, got ${describe(x)}`);
-  return x as number;
-}
-
-/** Checks that `x` is a finite number ≥ 0, naming the argument. */
-export function checkNonNegative(name: string, x: unknown): number {
-  assert(typeof x === "number" && Number.isFinite(x) && x >= 0, () => `${name}: expected a finite number ≥ 0, got ${describe(x)}`);
-  return x as number;
 }
 
 /** Checks that `p[k]` has the same shape as `g[k]` (a Mat of the same rows × cols, or a Vec of the same length). */

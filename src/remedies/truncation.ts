@@ -7,12 +7,12 @@
  * with s − t ≥ k, so it is cheap and can never explode along a path longer than k, but it also removes all
  * credit for dependencies longer than k, by construction.
  */
-import { assert, describe, type Mat, type Vec } from "../core/tensor";
+import { assert, describe, tensorData, type Mat, type Vec } from "../core/tensor";
 import { gradNormsPerStep } from "../rnn/jacobian";
 import { rnnBackward, rnnForward, type RnnGrads, type RnnParams } from "../rnn/vanilla";
 import { totalGradNorm } from "./clip";
 import { gradCosine } from "./clip-compare";
-import { checkTensorFields, dataOf, type TensorFields } from "./tensors";
+import { checkTensorFields, type TensorFields } from "./tensors";
 
 /** How an approximate gradient compares with a reference one. */
 export interface GradientAgreement {
@@ -44,8 +44,8 @@ export function gradientAgreement<G extends TensorFields<G>>(approx: G, referenc
   assert(nr > 0, () => "reference: the gradient is all zeros, so there is no direction to compare with");
   if (na === 0) return { cosine: 0, normRatio: 0 };
   for (const k of kr) {
-    const a = dataOf((approx as unknown as Record<string, Mat | Vec>)[k]);
-    const r = dataOf((reference as unknown as Record<string, Mat | Vec>)[k]);
+    const a = tensorData((approx as unknown as Record<string, Mat | Vec>)[k]);
+    const r = tensorData((reference as unknown as Record<string, Mat | Vec>)[k]);
     assert(a.length === r.length, () => `approx.${k}: expected ${r.length} entries like reference.${k}, got ${a.length}`);
   }
   // The reference first: the sum then runs over its tensors in its order.

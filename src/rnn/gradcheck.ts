@@ -6,15 +6,10 @@
  * Every hand-written backward pass in this library is checked this way; notebooks can check their own.
  */
 import { createRng } from "../core/random";
-import { assert, checkFiniteNumber, checkInt, describe, isMat, type Mat, type Vec } from "../core/tensor";
+import { assert, checkFiniteNumber, checkInt, describe, tensorData, type Mat, type Vec } from "../core/tensor";
 
 /** A named collection of tensors (parameters or gradients). */
 export type TensorMap = { [name: string]: Mat | Vec };
-
-/** The flat float64 storage of a vector or matrix. */
-export function tensorData(t: Mat | Vec): Float64Array {
-  return isMat(t) ? t.data : t;
-}
 
 /**
  * The central-difference gradient of `f` at `x`, perturbing `x` in place and restoring it.

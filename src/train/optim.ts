@@ -11,7 +11,7 @@
  * the gradient, PyTorch's `weight_decay` in SGD and Adam) belongs to the loss: add it with the regularizers in
  * src/remedies. For plain SGD the two coincide (wd = λ); for Adam they do not.
  */
-import { assert, checkFiniteNumber, describe, isMat, type Mat, type Vec } from "../core/tensor";
+import { assert, checkFiniteNumber, describe, isMat, tensorData, type Mat, type Vec } from "../core/tensor";
 import type { TensorMap } from "../rnn/gradcheck";
 
 /** Which update rule. */
@@ -59,9 +59,6 @@ export interface Optimizer {
 
 const DEFAULTS = { momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
-function dataOf(t: Mat | Vec): Float64Array {
-  return isMat(t) ? t.data : t;
-}
 
 function checkRange(name: string, x: unknown, lo: number, hi: number, hiOpen: boolean): number {
   const v = checkFiniteNumber(name, x);
@@ -141,7 +138,7 @@ export function createOptimizer(config: OptimizerConfig): Optimizer {
       assert(p instanceof Float64Array || isMat(p), () => `params.${name}: expected a Mat or a Float64Array, got ${describe(p)}`);
       assert(g !== undefined, () => `grads.${name}: missing (every parameter needs a gradient)`);
       assert(g instanceof Float64Array || isMat(g), () => `grads.${name}: expected a Mat or a Float64Array, got ${describe(g)}`);
-      assert(dataOf(p).length === dataOf(g).length, () => `grads.${name}: expected ${dataOf(p).length} entries like params.${name}, got ${dataOf(g).length}`);
+      assert(tensorData(p).length === tensorData(g).length, () => `grads.${name}: expected ${tensorData(p).length} entries like params.${name}, got ${tensorData(g).length}`);
     }
     const t = state.step + 1;
     const { momentum: mu, beta1, beta2, eps, weightDecay: wd } = full;
@@ -150,8 +147,8 @@ export function createOptimizer(config: OptimizerConfig): Optimizer {
     const bc2sqrt = Math.sqrt(1 - Math.pow(beta2, t));
     const stepSize = lr / bc1;
     for (const name of names) {
-      const p = dataOf(params[name]);
-      const g = dataOf(grads[name]);
+      const p = tensorData(params[name]);
+      const g = tensorData(grads[name]);
       const n = p.length;
       if (wd !== 0) {
         const f = 1 - lr * wd;

@@ -18,7 +18,7 @@
 import { NonFiniteError } from "../core/errors";
 import { spectralNorm, spectralRadius } from "../core/linalg";
 import { createRng } from "../core/random";
-import { assert, checkFiniteNumber, checkInt, describe, firstNonFinite, isMat, norm2, type Mat, type Vec } from "../core/tensor";
+import { assert, checkFiniteNumber, checkInt, checkPositive, describe, firstNonFinite, isMat, norm2, tensorData, type Mat, type Vec } from "../core/tensor";
 import type { TensorMap } from "../rnn/gradcheck";
 import { adaptiveGradClip, clipGradNorm, clipGradNormPerTensor, clipGradValue, totalGradNorm } from "../remedies/clip";
 import { decoupledWeightDecay, l1Penalty, l2Penalty, maxNormConstraint } from "../remedies/regularize";
@@ -132,33 +132,20 @@ export interface TrainOptions {
   onEnd?: (result: TrainResult) => void;
 }
 
-function dataOf(t: Mat | Vec): Float64Array {
-  return isMat(t) ? t.data : t;
-}
 
 function targetsOf(ex: Example) {
   return "targets" in ex ? ex.targets : ex.labels;
 }
 
-/** The global 2-norm of all tensors, overflow-safe (the norm of the per-tensor norms). */
-export function tensorsNorm(ts: TensorMap): number {
-  return norm2(Object.values(ts).map((t) => norm2(dataOf(t))));
-}
-
 function firstNonFiniteTensor(prefix: string, ts: TensorMap): { what: string; value: number; index: number } | null {
   for (const k of Object.keys(ts)) {
-    const d = dataOf(ts[k]);
+    const d = tensorData(ts[k]);
     const i = firstNonFinite(d);
     if (i >= 0) return { what: `${prefix}.${k}`, value: d[i], index: i };
   }
   return null;
 }
 
-function checkPositive(name: string, x: unknown): number {
-  const v = checkFiniteNumber(name, x);
-  assert(v > 0, () => `${name}: expected a positive number, got ${v}`);
-  return v;
-}
 
 // The decompositions normalise the matrix themselves (src/core/linalg), so a diverging run's huge weights
 // cost no more to monitor than ordinary ones.
@@ -232,7 +219,7 @@ export function train(o: TrainOptions): TrainResult {
   const result: TrainResult = {
     status: "completed",
     history,
-    initial: { ...monitor(model.recurrent()), weightNorm: tensorsNorm(params) },
+    initial: { ...monitor(model.recurrent()), weightNorm: totalGradNorm(params) },
   };
 
   const diverge = (step: number, what: string, value: number, index?: number, detail = ""): TrainResult => {
@@ -264,8 +251,8 @@ export function train(o: TrainOptions): TrainResult {
       dataLoss += (r.loss - (reg.omega ?? 0) * r.omega) / batch.length;
       if (b === 0) grads = Object.fromEntries(Object.entries(r.grads).map(([k, g]: [string, Mat | Vec]) => [k, isMat(g) ? { rows: g.rows, cols: g.cols, data: new Float64Array(g.data.length) } : new Float64Array(g.length)]));
       for (const k of Object.keys(grads)) {
-        const acc = dataOf(grads[k]);
-        const g = dataOf(r.grads[k]);
+        const acc = tensorData(grads[k]);
+        const g = tensorData(r.grads[k]);
         for (let i = 0; i < acc.length; i++) acc[i] += g[i] / batch.length;
       }
     }
@@ -295,7 +282,7 @@ export function train(o: TrainOptions): TrainResult {
       } else if (clip.mode === "value") {
         const before = grads;
         grads = clipGradValue(grads, clip.threshold).grads;
-        clipped = Object.keys(grads).some((k) => dataOf(grads[k]).some((x, i) => x !== dataOf(before[k])[i]));
+        clipped = Object.keys(grads).some((k) => tensorData(grads[k]).some((x, i) => x !== tensorData(before[k])[i]));
       } else if (clip.mode === "perTensor") {
         const r = clipGradNormPerTensor(grads, clip.threshold);
         clipped = Object.values(r.norms).some((n) => n > clip.threshold);
@@ -325,7 +312,7 @@ export function train(o: TrainOptions): TrainResult {
       clipped,
       spectralRadius: m.spectralRadius,
       sigmaMax: m.sigmaMax,
-      weightNorm: tensorsNorm(params),
+      weightNorm: totalGradNorm(params),
     };
     history.push(record);
     o.onStep?.(record);
@@ -336,5 +323,5 @@ export function train(o: TrainOptions): TrainResult {
 
 // Copies every tensor of `from` into the storage of the same-named tensor of `to` (the live parameters).
 function copyInto(to: TensorMap, from: TensorMap): void {
-  for (const k of Object.keys(to)) dataOf(to[k]).set(dataOf(from[k]));
+  for (const k of Object.keys(to)) tensorData(to[k]).set(tensorData(from[k]));
 }

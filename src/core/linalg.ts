@@ -5,7 +5,7 @@
  * QR for eigenvalues, Householder QR); this file adapts them to our row-major `Mat` and checks inputs.
  */
 import { EigenvalueDecomposition, Matrix, QrDecomposition, SingularValueDecomposition } from "ml-matrix";
-import { assert, checkAllFinite, checkMat, transpose, type Mat } from "./tensor";
+import { assert, checkAllFinite, checkMat, checkPositive, transpose, type Mat } from "./tensor";
 
 function toMl(m: Mat): Matrix {
   const out = new Matrix(m.rows, m.cols);
@@ -120,4 +120,38 @@ export function qr(a: Mat): { q: Mat; r: Mat } {
     }
   }
   return { q: { rows: m, cols: n, data: qThin }, r: { rows: n, cols: n, data: r } };
+}
+
+/**
+ * W rescaled to spectral radius ρ (the largest |eigenvalue|):
+ *
+ *   W ← W · ρ_target / ρ(W)
+ *
+ * Exact up to rounding, since the eigenvalues of cW are c times those of W. Returns a new matrix.
+ * @throws when ρ(W) = 0 (a nilpotent W, e.g. all zeros, cannot be scaled to a nonzero radius)
+ * @example const W = scaleToSpectralRadius(randn(rng, 50, 50), 0.95);
+ */
+export function scaleToSpectralRadius(w: Mat, rho: number): Mat {
+  const m = checkMat("w", w);
+  assert(m.rows === m.cols, () => `w: expected a square matrix (the spectral radius needs eigenvalues), got ${m.rows}×${m.cols}`);
+  const target = checkPositive("rho", rho);
+  const r = spectralRadius(m);
+  assert(r > 0, () => `w: its spectral radius is 0 (nilpotent, e.g. all zeros), so no multiple of it has radius ${target}`);
+  return { rows: m.rows, cols: m.cols, data: m.data.map((x) => x * (target / r)) };
+}
+
+/**
+ * W rescaled to spectral norm s (the largest singular value σ₁, Pascanu et al.'s λ₁):
+ *
+ *   W ← W · s / σ₁(W)
+ *
+ * With ‖diag(φ′)‖ ≤ γ, s < 1/γ guarantees vanishing gradients (Pascanu et al. 2013). Any shape.
+ * @throws when W = 0
+ */
+export function scaleToSpectralNorm(w: Mat, s: number): Mat {
+  const m = checkMat("w", w);
+  const target = checkPositive("s", s);
+  const n = spectralNorm(m);
+  assert(n > 0, () => `w: its spectral norm is 0 (all zeros), so no multiple of it has spectral norm ${target}`);
+  return { rows: m.rows, cols: m.cols, data: m.data.map((x) => x * (target / n)) };
 }

@@ -7,10 +7,9 @@
  * (Grosse 2017 §2.1; Pascanu et al. 2013 eq. 5.) For s < t the derivative is exactly 0: h_s is computed
  * before h_t and does not depend on it.
  */
-import { spectralNorm } from "../core/linalg";
+import { scaleToSpectralRadius, spectralNorm } from "../core/linalg";
 import { createRng, randn, randnVec } from "../core/random";
 import { assert, checkInt, describe, vecFrom, type Vec } from "../core/tensor";
-import { scaleToSpectralRadius } from "../remedies/init";
 import { checkActivation, type Activation } from "./activation";
 import { jacobianProducts, jacobianSpectra, gradNormsPerStep } from "./jacobian";
 import { squaredError } from "./loss";

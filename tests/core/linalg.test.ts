@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { eigenvalues, qr, singularValues, spectralNorm, spectralRadius } from "../../src/core/linalg";
+import {
+  eigenvalues,
+  qr,
+  scaleToSpectralNorm,
+  scaleToSpectralRadius,
+  singularValues,
+  spectralNorm,
+  spectralRadius,
+} from "../../src/core/linalg";
 import { createRng, randn } from "../../src/core/random";
 import { identity, matFrom, matmul, transpose, zeros, type Mat } from "../../src/core/tensor";
 
@@ -96,5 +104,25 @@ describe("qr", () => {
 
   it("rejects wide matrices", () => {
     expect(() => qr(zeros(2, 3))).toThrow(/rows ≥ cols/);
+  });
+});
+
+describe("scaleToSpectralRadius / scaleToSpectralNorm", () => {
+  it("reach the target exactly (to 1e-12) and leave the input alone", () => {
+    const w = randn(createRng(9), 12, 12);
+    const before = w.data.slice();
+    for (const rho of [0.5, 0.95, 1, 3]) expect(Math.abs(spectralRadius(scaleToSpectralRadius(w, rho)) - rho)).toBeLessThan(1e-12);
+    for (const s of [0.5, 4]) expect(Math.abs(spectralNorm(scaleToSpectralNorm(w, s)) - s)).toBeLessThan(1e-12);
+    expect(w.data).toEqual(before);
+    const rect = randn(createRng(10), 3, 7);
+    expect(spectralNorm(scaleToSpectralNorm(rect, 2))).toBeCloseTo(2, 12);
+  });
+
+  it("error when the radius is 0 (all zeros, or nilpotent) and on bad arguments", () => {
+    expect(() => scaleToSpectralRadius(zeros(3, 3), 1)).toThrow(/w: its spectral radius is 0/);
+    expect(() => scaleToSpectralRadius(matFrom([[0, 1], [0, 0]]), 1)).toThrow(/spectral radius is 0/); // nilpotent
+    expect(() => scaleToSpectralRadius(randn(createRng(0), 2, 3), 1)).toThrow(/w: expected a square/);
+    expect(() => scaleToSpectralRadius(randn(createRng(0), 2, 2), -1)).toThrow(/rho/);
+    expect(() => scaleToSpectralNorm(zeros(2, 3), 1)).toThrow(/w: its spectral norm is 0/);
   });
 });

@@ -53,3 +53,28 @@ describe("relative imports name files, not folders", () => {
     expect(folderImports('export * from "./core/tensor";', join(root, "src"))).toEqual([]);
   });
 });
+
+// The layering of STYLE.md: arrows point down toward core/, the maths never imports charts or export, and
+// charts imports no maths. Each folder may import only the folders listed for it (and itself).
+const allowed: Record<string, string[]> = {
+  core: [],
+  rnn: ["core"],
+  remedies: ["core", "rnn"],
+  dynamics: ["core", "rnn"],
+  train: ["core", "rnn", "remedies"],
+  charts: [],
+};
+
+describe("folders import only the layers below them", () => {
+  for (const [folder, below] of Object.entries(allowed)) {
+    it(`src/${folder} imports only ${below.length ? below.join(", ") : "nothing else in src"} (and src/sources)`, () => {
+      const offenders = tsFiles(join(root, "src", folder)).flatMap((f) =>
+        [...readFileSync(f, "utf8").matchAll(importPattern)]
+          .map((m) => resolve(dirname(f), m[1] ?? m[2]).slice(join(root, "src").length + 1).split("/")[0])
+          .filter((top) => top !== folder && !below.includes(top) && top !== "sources" && !top.startsWith(".."))
+          .map((top) => `${f.slice(root.length + 1)} imports src/${top}`),
+      );
+      expect(offenders).toEqual([]);
+    });
+  }
+});

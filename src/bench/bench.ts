@@ -289,7 +289,8 @@ async function main(): Promise<void> {
   } else console.log(`T = 10,000: failed: ${long.stderr.toString().slice(-300)}`);
 
   // Parallel sweep.
-  const items: SweepItem[] = Array.from({ length: quick ? 8 : 12 }, (_, i) => ({ w: 0.5 + 0.25 * i, hidden: 128, steps: 3000, seed: 3 }));
+  // w ≤ 2.25: beyond that the 3000-step gradient overflows float64 and rnnBackward (rightly) throws.
+  const items: SweepItem[] = Array.from({ length: 8 }, (_, i) => ({ w: 0.5 + 0.25 * i, hidden: 128, steps: 3000, seed: 3 }));
   let t0 = now();
   const serial = items.map((it) => gradNormCurve(it));
   const tSerial = now() - t0;

@@ -6,6 +6,7 @@
 import { assert, checkAllFinite, checkPositive, tensorData, vecFrom, type Mat, type Vec } from "../core/tensor";
 import { adaptiveGradClip, clipGradNorm, clipGradNormPerTensor, clipGradValue, totalGradNorm } from "./clip";
 import { checkTensorFields, type TensorFields } from "./tensors";
+import { PASCANU_2013 } from "../sources";
 
 /**
  * The cosine of the angle between two gradients, each flattened into one vector over all tensors:
@@ -136,5 +137,6 @@ export function pascanuThreshold(norms: readonly number[]): ThresholdHeuristic {
   const ok = norms.filter((x) => Number.isFinite(x));
   assert(ok.length > 0, () => `norms: expected at least one finite gradient norm, got ${norms.length} values, none finite`);
   const mean = ok.reduce((s, x) => s + x, 0) / ok.length;
-  return { mean, lo: 0.5 * mean, hi: 10 * mean, count: ok.length };
+  const [lo, hi] = PASCANU_2013.algorithm1.thresholdHeuristicRange;
+  return { mean, lo: lo * mean, hi: hi * mean, count: ok.length };
 }

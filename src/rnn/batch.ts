@@ -9,9 +9,13 @@
  * Row b of every matrix is sequence b run through {@link rnnForward}/{@link rnnBackward}; the gradients are
  * the SUM over the batch (divide by B for the mean). Per step the recurrence is a B×H by H×H product, so the
  * register-blocked matmul does the work; the input projection, outputs and weight gradients are single products
- * over all T·B rows.
+ * over all T·B rows. With WebAssembly SIMD available (../core/wasm/simd) every product is an f64x2 kernel and
+ * each recurrence runs with the weights and the trace resident in the kernels' memory (one B×H by H×H product
+ * per step there, the activation in JavaScript); otherwise the JavaScript kernels do it all.
  */
-import { gemmAdd, gemmTNAdd, transposeData, colSumAdd } from "../core/kernels";
+import { gemmAdd, transposeData, colSumAdd } from "../core/kernels";
+import { gemmAddFast, gemmTNAddFast, simdKernels } from "../core/wasm/simd";
+import { type Activation } from "./activation";
 import { assert, checkAllFinite, checkMat, describe, type Mat } from "../core/tensor";
 import { checkHiddenTrace, throwIfNonFinite } from "./checks";
 import { rnnSizes, type RnnGrads, type RnnParams } from "./vanilla";
@@ -73,16 +77,17 @@ export function rnnForwardBatch(p: RnnParams, xs: Mat[], h0?: Mat): RnnBatchTrac
   const buf = new Float64Array(yOff + T * B * O);
   if (h0 !== undefined) buf.set(h0.data, 0);
   for (let r = 0; r < T * B; r++) buf.set(p.bh, zOff + r * H);
-  gemmAdd(T * B, H, I, stackMats(xs, B * I), 0, transposeData(H, I, p.Wxh.data), 0, buf, zOff);
+  gemmAddFast(T * B, H, I, stackMats(xs, B * I), 0, transposeData(H, I, p.Wxh.data), 0, buf, zOff);
   const WhhT = transposeData(H, H, p.Whh.data);
-  for (let t = 1; t <= T; t++) {
-    const z = zOff + (t - 1) * BH;
-    gemmAdd(B, H, H, buf, (t - 1) * BH, WhhT, 0, buf, z);
-    if (activateRow(p.activation, buf, z, t * BH, BH) !== 0)
-      throwIfNonFinite("h_t", buf.subarray(t * BH, (t + 1) * BH), t, "the forward pass overflowed");
-  }
+  if (!recurrenceSimd(p.activation, WhhT, buf, B, H, T, true))
+    for (let t = 1; t <= T; t++) {
+      const z = zOff + (t - 1) * BH;
+      gemmAdd(B, H, H, buf, (t - 1) * BH, WhhT, 0, buf, z);
+      if (activateRow(p.activation, buf, z, t * BH, BH) !== 0)
+        throwIfNonFinite("h_t", buf.subarray(t * BH, (t + 1) * BH), t, "the forward pass overflowed");
+    }
   for (let r = 0; r < T * B; r++) buf.set(p.by, yOff + r * O);
-  gemmAdd(T * B, O, H, buf, BH, transposeData(O, H, p.Why.data), 0, buf, yOff);
+  gemmAddFast(T * B, O, H, buf, BH, transposeData(O, H, p.Why.data), 0, buf, yOff);
   return {
     hs: matViews(buf, 0, T + 1, B, H),
     zs: matViews(buf, zOff, T, B, H),
@@ -121,22 +126,74 @@ export function rnnBackwardBatch(
   const X = stackMats(xs, B * I);
   const DY = stackMats(dys, B * O);
   const g = zeroGrads(I, H, O);
-  gemmTNAdd(O, H, T * B, DY, 0, hs, BH, g.Why.data, 0);
+  gemmTNAddFast(O, H, T * B, DY, 0, hs, BH, g.Why.data, 0);
   colSumAdd(T * B, O, DY, 0, g.by);
 
-  const dh = new Float64Array((T + 1) * BH);
-  const DZ = new Float64Array(T * BH);
-  gemmAdd(T * B, H, O, DY, 0, p.Why.data, 0, dh, BH);
-  const explode = "the gradient exploded past float64 in the backward pass";
-  for (let t = T; t >= 1; t--) {
-    const r = (t - 1) * BH;
-    if (backpropRow(p.activation, dh, t * BH, zs, r, hs, t * BH, DZ, r, BH) !== 0)
-      throwIfNonFinite("dL/dh_t", dh.subarray(t * BH, (t + 1) * BH), t, explode);
-    gemmAdd(B, H, H, DZ, r, p.Whh.data, 0, dh, r); // H̄_{t−1} += Z̄_t Whh
-  }
-  throwIfNonFinite("dL/dh_t", dh.subarray(0, BH), 0, explode);
-  gemmTNAdd(H, H, T * B, DZ, 0, hs, 0, g.Whh.data, 0);
-  gemmTNAdd(H, I, T * B, DZ, 0, X, 0, g.Wxh.data, 0);
+  // dh then DZ, back to back: [H̄_0..H̄_T | Z̄_1..Z̄_T], the layout the SIMD recurrence shares with the forward's.
+  const dhdz = new Float64Array((2 * T + 1) * BH);
+  const dh = dhdz.subarray(0, (T + 1) * BH);
+  const DZ = dhdz.subarray((T + 1) * BH);
+  gemmAddFast(T * B, H, O, DY, 0, p.Why.data, 0, dh, BH);
+  if (!recurrenceSimd(p.activation, p.Whh.data, dhdz, B, H, T, false, zs, hs))
+    for (let t = T; t >= 1; t--) {
+      const r = (t - 1) * BH;
+      if (backpropRow(p.activation, dh, t * BH, zs, r, hs, t * BH, DZ, r, BH) !== 0)
+        throwIfNonFinite("dL/dh_t", dh.subarray(t * BH, (t + 1) * BH), t, EXPLODE);
+      gemmAdd(B, H, H, DZ, r, p.Whh.data, 0, dh, r); // H̄_{t−1} += Z̄_t Whh
+    }
+  throwIfNonFinite("dL/dh_t", dh.subarray(0, BH), 0, EXPLODE);
+  gemmTNAddFast(H, H, T * B, DZ, 0, hs, 0, g.Whh.data, 0);
+  gemmTNAddFast(H, I, T * B, DZ, 0, X, 0, g.Wxh.data, 0);
   colSumAdd(T * B, H, DZ, 0, g.bh);
   return { grads: g, dhs: matViews(dh, 0, T + 1, B, H) };
+}
+
+const EXPLODE = "the gradient exploded past float64 in the backward pass";
+
+/**
+ * One of the batch's two recurrences in the SIMD kernels' memory, on buf = [rows 0..T | rows 1..T] of B×H
+ * blocks, with the H×H matrix W and buf copied in once and buf copied back once. Forward (buf = [H_0..H_T |
+ * Z_1..Z_T], W = Whhᵀ): Z_t += H_{t−1} W, H_t = φ(Z_t) for t = 1..T. Backward (buf = [H̄_0..H̄_T | Z̄_1..Z̄_T],
+ * W = Whh, zs/hs the trace stacked): Z̄_t = H̄_t ⊙ φ′(Z_t), H̄_{t−1} += Z̄_t W for t = T..1.
+ * False (nothing done) when SIMD is unavailable.
+ */
+function recurrenceSimd(
+  act: Activation,
+  W: Float64Array,
+  buf: Float64Array,
+  B: number,
+  H: number,
+  T: number,
+  forward: boolean,
+  zs?: Float64Array,
+  hs?: Float64Array,
+): boolean {
+  const s = simdKernels();
+  const BH = B * H;
+  const n = (2 * T + 1) * BH;
+  const v = s === null ? null : s.reserve(H * H + n);
+  if (s === null || v === null) return false;
+  const r0 = H * H; // row block t at r0 + t·BH, second block t at s0 + (t − 1)·BH
+  const s0 = r0 + (T + 1) * BH;
+  v.set(W, 0);
+  v.set(buf.subarray(0, n), r0);
+  if (forward) {
+    for (let t = 1; t <= T; t++) {
+      const z = s0 + (t - 1) * BH;
+      const h = r0 + t * BH;
+      s.gemm(B, H, H, h - BH, H, 1, 0, z);
+      if (activateRow(act, v, z, h, BH) !== 0)
+        throwIfNonFinite("h_t", v.subarray(h, h + BH), t, "the forward pass overflowed");
+    }
+  } else {
+    for (let t = T; t >= 1; t--) {
+      const r = (t - 1) * BH;
+      const d = r0 + t * BH;
+      if (backpropRow(act, v, d, zs as Float64Array, r, hs as Float64Array, t * BH, v, s0 + r, BH) !== 0)
+        throwIfNonFinite("dL/dh_t", v.subarray(d, d + BH), t, EXPLODE);
+      s.gemm(B, H, H, s0 + r, H, 1, 0, d - BH);
+    }
+  }
+  buf.set(v.subarray(r0, r0 + n), 0);
+  return true;
 }

@@ -17,14 +17,14 @@
  * matrix product over all T steps stacked as rows — the input projection X Wxhᵀ, the outputs H Whyᵀ,
  * Ȳ Why, and the weight gradients Z̄ᵀ H_prev, Z̄ᵀ X, Ȳᵀ H — computed by the register-blocked kernels of
  * ../core/kernels. The trace's vectors are views into one Float64Array per pass (no per-step allocation).
+ *
+ * Where WebAssembly SIMD is available (../core/wasm/simd), the products run as f64x2 kernels, 3–4× the scalar
+ * JavaScript at every H measured (16–256), and each recurrence runs with Whh (or Whhᵀ) and the trace resident
+ * in the kernels' memory: per step one SIMD mat-vec plus the activation in JavaScript (Math.tanh, so results
+ * match the reference's), with O(T·H) copying in and out per pass. Otherwise the JavaScript kernels do it all.
  */
-import {
-  colSumAdd,
-  gemmAdd,
-  gemmTNAdd,
-  gemvAdd,
-  transposeData,
-} from "../core/kernels";
+import { colSumAdd, gemvAdd, transposeData } from "../core/kernels";
+import { gemmAddFast, gemmTNAddFast, simdKernels } from "../core/wasm/simd";
 import { type Mat, type Vec } from "../core/tensor";
 import { type Activation } from "./activation";
 import {
@@ -113,21 +113,83 @@ export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
 
   // Input projection for every step: Z = X Wxhᵀ + bh (one T×I by I×H product).
   for (let t = 0; t < T; t++) buf.set(bh, zOff + t * H);
-  gemmAdd(T, H, I, stackRows(xs, I), 0, transposeData(H, I, Wxh.data), 0, buf, zOff);
+  gemmAddFast(T, H, I, stackRows(xs, I), 0, transposeData(H, I, Wxh.data), 0, buf, zOff);
 
-  const W = Whh.data;
-  for (let t = 1; t <= T; t++) {
-    const z = zOff + (t - 1) * H;
-    gemvAdd(H, H, W, 0, buf, (t - 1) * H, buf, z);
-    if (activateRow(activation, buf, z, t * H, H) !== 0)
-      throwIfNonFinite("h_t", buf.subarray(t * H, (t + 1) * H), t, "the forward pass overflowed");
+  if (!forwardRecurrenceSimd(activation, Whh.data, buf, H, T)) {
+    const W = Whh.data;
+    for (let t = 1; t <= T; t++) {
+      const z = zOff + (t - 1) * H;
+      gemvAdd(H, H, W, 0, buf, (t - 1) * H, buf, z);
+      if (activateRow(activation, buf, z, t * H, H) !== 0)
+        throwIfNonFinite("h_t", buf.subarray(t * H, (t + 1) * H), t, "the forward pass overflowed");
+    }
   }
 
   // Outputs for every step: Y = H_{1..T} Whyᵀ + by.
   for (let t = 0; t < T; t++) buf.set(by, yOff + t * O);
-  gemmAdd(T, O, H, buf, H, transposeData(O, H, Why.data), 0, buf, yOff);
+  gemmAddFast(T, O, H, buf, H, transposeData(O, H, Why.data), 0, buf, yOff);
 
   return { hs: rowViews(buf, 0, T + 1, H), zs: rowViews(buf, zOff, T, H), ys: rowViews(buf, yOff, T, O) };
+}
+
+/**
+ * The forward recurrence z_t += Whh h_{t−1}, h_t = φ(z_t) for t = 1..T on buf = [h_0..h_T | z_1..z_T | …] (z_t
+ * already holding Wxh x_t + bh), in the SIMD kernels' memory: Whh and those 2T + 1 rows are copied in once,
+ * the T mat-vecs run there, and the rows are copied back. False (nothing done) when SIMD is unavailable.
+ */
+function forwardRecurrenceSimd(act: Activation, W: Float64Array, buf: Float64Array, H: number, T: number): boolean {
+  const s = simdKernels();
+  const n = (2 * T + 1) * H;
+  const v = s === null ? null : s.reserve(H * H + n);
+  if (s === null || v === null) return false;
+  const h0 = H * H; // h_t at h0 + t·H, z_t at z0 + (t − 1)·H
+  const z0 = h0 + (T + 1) * H;
+  v.set(W, 0);
+  v.set(buf.subarray(0, n), h0);
+  for (let t = 1; t <= T; t++) {
+    const z = z0 + (t - 1) * H;
+    const h = h0 + t * H;
+    s.gemv(H, H, 0, h - H, z);
+    if (activateRow(act, v, z, h, H) !== 0)
+      throwIfNonFinite("h_t", v.subarray(h, h + H), t, "the forward pass overflowed");
+  }
+  buf.set(v.subarray(h0, h0 + n), 0);
+  return true;
+}
+
+/**
+ * Full BPTT's recurrence on dh (rows h̄_0..h̄_T, rows 1..T holding Whyᵀ ȳ_t) and DZ (rows z̄_1..z̄_T): for t = T..1,
+ * z̄_t = h̄_t ⊙ φ′(z_t) and h̄_{t−1} += Whhᵀ z̄_t, with Whhᵀ, dh and DZ resident in the SIMD kernels' memory
+ * (copied in once and back once). False (nothing done) when SIMD is unavailable.
+ */
+function backwardRecurrenceSimd(
+  act: Activation,
+  WT: Float64Array,
+  dh: Float64Array,
+  DZ: Float64Array,
+  zs: Float64Array,
+  hs: Float64Array,
+  H: number,
+  T: number,
+  explode: string,
+): boolean {
+  const s = simdKernels();
+  const v = s === null ? null : s.reserve(H * H + (2 * T + 1) * H);
+  if (s === null || v === null) return false;
+  const d0 = H * H; // h̄_t at d0 + t·H, z̄_t at g0 + (t − 1)·H
+  const g0 = d0 + (T + 1) * H;
+  v.set(WT, 0);
+  v.set(dh, d0);
+  v.fill(0, g0, g0 + T * H);
+  for (let t = T; t >= 1; t--) {
+    const r = (t - 1) * H;
+    if (backpropRow(act, v, d0 + t * H, zs, r, hs, t * H, v, g0 + r, H) !== 0)
+      throwIfNonFinite("dL/dh_t", v.subarray(d0 + t * H, d0 + (t + 1) * H), t, explode);
+    s.gemv(H, H, 0, g0 + r, d0 + r);
+  }
+  dh.set(v.subarray(d0, d0 + (T + 1) * H));
+  DZ.set(v.subarray(g0, g0 + T * H));
+  return true;
 }
 
 /**
@@ -166,23 +228,24 @@ export function rnnBackward(
   const explode = "the gradient exploded past float64 in the backward pass";
 
   // Output layer (no recurrence, truncation does not apply): W̄hy = Ȳᵀ H_{1..T}, b̄y = Σ ȳ_t.
-  gemmTNAdd(O, H, T, DY, 0, hs, H, g.Why.data, 0);
+  gemmTNAddFast(O, H, T, DY, 0, hs, H, g.Why.data, 0);
   colSumAdd(T, O, DY, 0, g.by);
 
   const dh = new Float64Array((T + 1) * H); // row t = ∂L/∂h_t
   const DZ = new Float64Array(T * H); // row t − 1 = z̄_t (summed over the kept paths under truncation)
   if (k >= T) {
-    gemmAdd(T, H, O, DY, 0, p.Why.data, 0, dh, H); // rows 1..T start as Whyᵀ ȳ_t
-    for (let t = T; t >= 1; t--) {
-      const r = (t - 1) * H;
-      if (backpropRow(act, dh, t * H, zs, r, hs, t * H, DZ, r, H) !== 0)
-        throwIfNonFinite("dL/dh_t", dh.subarray(t * H, (t + 1) * H), t, explode);
-      gemvAdd(H, H, WhhT, 0, DZ, r, dh, r);
-    }
+    gemmAddFast(T, H, O, DY, 0, p.Why.data, 0, dh, H); // rows 1..T start as Whyᵀ ȳ_t
+    if (!backwardRecurrenceSimd(act, WhhT, dh, DZ, zs, hs, H, T, explode))
+      for (let t = T; t >= 1; t--) {
+        const r = (t - 1) * H;
+        if (backpropRow(act, dh, t * H, zs, r, hs, t * H, DZ, r, H) !== 0)
+          throwIfNonFinite("dL/dh_t", dh.subarray(t * H, (t + 1) * H), t, explode);
+        gemvAdd(H, H, WhhT, 0, DZ, r, dh, r);
+      }
     throwIfNonFinite("dL/dh_t", dh.subarray(0, H), 0, explode);
   } else {
     const dhOut = new Float64Array(T * H);
-    gemmAdd(T, H, O, DY, 0, p.Why.data, 0, dhOut, 0);
+    gemmAddFast(T, H, O, DY, 0, p.Why.data, 0, dhOut, 0);
     let carry = new Float64Array(H);
     let next = new Float64Array(H);
     const dz = new Float64Array(H);
@@ -213,8 +276,8 @@ export function rnnBackward(
   }
 
   // Weight gradients over all steps at once: W̄hh = Z̄ᵀ H_{0..T−1}, W̄xh = Z̄ᵀ X, b̄h = Σ z̄_t.
-  gemmTNAdd(H, H, T, DZ, 0, hs, 0, g.Whh.data, 0);
-  gemmTNAdd(H, I, T, DZ, 0, X, 0, g.Wxh.data, 0);
+  gemmTNAddFast(H, H, T, DZ, 0, hs, 0, g.Whh.data, 0);
+  gemmTNAddFast(H, I, T, DZ, 0, X, 0, g.Wxh.data, 0);
   colSumAdd(T, H, DZ, 0, g.bh);
   return { grads: g, dhs: rowViews(dh, 0, T + 1, H) };
 }

@@ -1,0 +1,147 @@
+/**
+ * The WebAssembly SIMD (f64x2) kernels of ./kernels.wat, loaded synchronously from ./kernels.generated.ts.
+ *
+ * The kernels compute on their own linear memory, so callers lay their operands out in it: {@link
+ * SimdKernels.reserve} grows the memory once to the size needed and returns a Float64Array view of it, and the
+ * kernels take positions in that view (in doubles). The memory is one scratch area shared by every caller and
+ * laid out from position 0 by each: use it for one computation at a time, copy results out before the next.
+ *
+ * Where SIMD is unavailable (an engine without WebAssembly SIMD, or {@link setSimdEnabled}(false)),
+ * {@link simdKernels} returns null and callers use the JavaScript kernels of ../kernels.ts.
+ */
+import { gemmAdd, gemmTNAdd } from "../kernels";
+import { KERNELS_WASM_BASE64 } from "./kernels.generated";
+
+/** The kernels, in doubles (the .wat works in bytes). */
+export interface SimdKernels {
+  /**
+   * A view of the first n doubles of the kernels' memory, growing it if needed, or null when it cannot grow
+   * that far (32-bit WebAssembly memory ends at 4 GiB). Growing detaches every earlier view: take the view
+   * once, after reserving everything the computation needs. The memory never shrinks.
+   */
+  reserve(n: number): Float64Array | null;
+  /** y += A x: y[i] += Σ_j A[a + i·n + j] x[x + j] for i < m, j < n (positions in the view). */
+  gemv(m: number, n: number, a: number, x: number, y: number): void;
+  /**
+   * C += A B with C M×N at c and B K×N at b (row-major), A(i, k) at a + i·sai + k·sak: sai = K, sak = 1 for A
+   * row-major M×K; sai = 1, sak = M for Aᵀ where A is row-major K×M.
+   */
+  gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, c: number): void;
+}
+
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface KernelExports {
+  memory: WasmMemory;
+  gemv(m: number, n: number, a: number, x: number, y: number): void;
+  gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, c: number): void;
+}
+/** The part of the WebAssembly global used here (the project's lib settings do not declare it). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: object };
+}
+
+let enabled = true;
+let loaded: SimdKernels | null | undefined;
+
+/**
+ * Switches the SIMD kernels off (false) or back on (true, the default), as if the engine lacked WebAssembly
+ * SIMD: for testing the JavaScript fallback and for comparing the two.
+ */
+export function setSimdEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** The SIMD kernels, or null when WebAssembly SIMD is unavailable or switched off ({@link setSimdEnabled}). */
+export function simdKernels(): SimdKernels | null {
+  if (!enabled) return null;
+  if (loaded === undefined) loaded = load();
+  return loaded;
+}
+
+function load(): SimdKernels | null {
+  const wa = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  if (wa === undefined) return null;
+  const bytes = Uint8Array.from(Buffer.from(KERNELS_WASM_BASE64, "base64"));
+  if (!wa.validate(bytes)) return null; // an engine without SIMD rejects the v128 instructions
+  const ex = new wa.Instance(new wa.Module(bytes), {}).exports as KernelExports;
+  const mem = ex.memory;
+  let view = new Float64Array(mem.buffer);
+  return {
+    reserve(n: number): Float64Array | null {
+      if (n > view.length) {
+        const pages = Math.ceil((n * 8 - mem.buffer.byteLength) / 65536);
+        try {
+          mem.grow(pages);
+        } catch {
+          return null;
+        }
+        view = new Float64Array(mem.buffer);
+      } else if (view.buffer !== mem.buffer) view = new Float64Array(mem.buffer);
+      return view;
+    },
+    gemv: (m, n, a, x, y) => ex.gemv(m, n, a * 8, x * 8, y * 8),
+    gemm: (M, N, K, a, sai, sak, b, c) => ex.gemm(M, N, K, a * 8, sai * 8, sak * 8, b * 8, c * 8),
+  };
+}
+
+/**
+ * C += A B exactly as {@link gemmAdd} of ../kernels (A M×K, B K×N, C M×N, row-major, at the given offsets),
+ * computed by the SIMD kernel when available: the three blocks are copied into the kernels' memory and C back,
+ * O(MK + KN + MN) copying against 2MNK flops. Falls back to the JavaScript kernel.
+ * @example gemmAddFast(1, 1, 2, Float64Array.of(1, 2), 0, Float64Array.of(3, 4), 0, c, 0) // c[0] += 11
+ */
+export function gemmAddFast(
+  M: number,
+  N: number,
+  K: number,
+  a: Float64Array,
+  aOff: number,
+  b: Float64Array,
+  bOff: number,
+  c: Float64Array,
+  cOff: number,
+): void {
+  const s = simdKernels();
+  const v = s === null || M * N * K === 0 ? null : s.reserve(M * K + K * N + M * N);
+  if (s === null || v === null) return gemmAdd(M, N, K, a, aOff, b, bOff, c, cOff);
+  const pb = M * K;
+  const pc = pb + K * N;
+  v.set(a.subarray(aOff, aOff + M * K), 0);
+  v.set(b.subarray(bOff, bOff + K * N), pb);
+  v.set(c.subarray(cOff, cOff + M * N), pc);
+  s.gemm(M, N, K, 0, K, 1, pb, pc);
+  c.set(v.subarray(pc, pc + M * N), cOff);
+}
+
+/**
+ * C += Aᵀ B exactly as {@link gemmTNAdd} of ../kernels (A K×M, B K×N, C M×N, row-major): Σ_k a_k b_kᵀ, by the
+ * SIMD kernel when available (operands copied in, C copied back), else by the JavaScript kernel.
+ * @example gemmTNAddFast(2, 1, 1, Float64Array.of(1, 2), 0, Float64Array.of(3), 0, c, 0) // c += [[3], [6]]
+ */
+export function gemmTNAddFast(
+  M: number,
+  N: number,
+  K: number,
+  a: Float64Array,
+  aOff: number,
+  b: Float64Array,
+  bOff: number,
+  c: Float64Array,
+  cOff: number,
+): void {
+  const s = simdKernels();
+  const v = s === null || M * N * K === 0 ? null : s.reserve(M * K + K * N + M * N);
+  if (s === null || v === null) return gemmTNAdd(M, N, K, a, aOff, b, bOff, c, cOff);
+  const pb = M * K;
+  const pc = pb + K * N;
+  v.set(a.subarray(aOff, aOff + M * K), 0);
+  v.set(b.subarray(bOff, bOff + K * N), pb);
+  v.set(c.subarray(cOff, cOff + M * N), pc);
+  s.gemm(M, N, K, 0, 1, M, pb, pc);
+  c.set(v.subarray(pc, pc + M * N), cOff);
+}

@@ -18,7 +18,7 @@ export interface MimeBundle {
 }
 
 /** tslab's internal writer: sends display_data (or update_display_data when `update`) for the running cell. */
-type WriteDisplayData = (
+export type WriteDisplayData = (
   message: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient?: { display_id?: string } },
   update: boolean,
 ) => void;
@@ -28,7 +28,7 @@ type WriteDisplayData = (
  * loaded (require.cache), so it never loads tslab (and zeromq) itself, and it finds the instance the kernel
  * is using even if this project's node_modules holds another copy.
  */
-function kernelWriter(): WriteDisplayData | undefined {
+export function kernelWriter(): WriteDisplayData | undefined {
   // Every require function shares Node's one module cache.
   const cache = createRequire(`${process.cwd()}/`).cache as Record<string, { exports?: { lastWriteDisplayData?: unknown } } | undefined>;
   for (const [path, loaded] of Object.entries(cache)) {

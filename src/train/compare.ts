@@ -222,19 +222,6 @@ export function resultsRecords(rows: readonly CompareRow[]): Record<string, stri
 }
 
 /**
- * A GitHub-flavoured markdown table of {@link resultsRecords} (pipes in cells escaped).
- * @example tslab.display.markdown(resultsMarkdown(rows));
- */
-export function resultsMarkdown(rows: readonly CompareRow[]): string {
-  const recs = resultsRecords(rows);
-  assert(recs.length > 0, () => `rows: expected at least one result row`);
-  const cols = Object.keys(recs[0]);
-  const esc = (s: string) => s.replace(/\|/g, "\\|");
-  const line = (cells: string[]) => `| ${cells.map(esc).join(" | ")} |`;
-  return [line(cols), line(cols.map(() => "---")), ...recs.map((r) => line(cols.map((c) => r[c])))].join("\n");
-}
-
-/**
  * Trailing moving average, for readable curves of noisy minibatch losses:
  *
  *   m_k = (1 / (k − j + 1)) Σ_{i=j..k} x_i,  j = max(0, k − w + 1)

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { spectralNorm, spectralRadius } from "../../src/core/linalg";
 import { createRng } from "../../src/core/random";
 import { initRnnParams } from "../../src/rnn/params";
-import { compareConfigs, movingAverage, resultsMarkdown, resultsRecords, type LabConfig } from "../../src/train/compare";
+import { compareConfigs, movingAverage, resultsRecords, type LabConfig } from "../../src/train/compare";
 import { vanillaModel } from "../../src/train/model";
 import { addingProblem } from "../../src/train/tasks";
 import { train } from "../../src/train/trainer";
@@ -84,14 +84,13 @@ describe("compareConfigs", () => {
     expect(() => compareConfigs(configs, { ...opts, evalSet: [] })).toThrow(/evalSet/);
   });
 
-  it("formats a markdown table with one line per row plus header and rule", () => {
-    const md = resultsMarkdown(rows);
-    const lines = md.split("\n");
-    expect(lines).toHaveLength(2 + rows.length);
-    expect(lines[0]).toContain("eval mse");
-    expect(lines[2]).toContain(`step ${rows[0].divergedAt}`);
-    expect(lines[3]).toContain("| no |"); // the clipped run did not diverge
-    expect(resultsRecords(rows)[1].clipped).toBe(`${rows[1].clippedSteps}/30`);
+  it("formats one record per configuration for showTable", () => {
+    const recs = resultsRecords(rows);
+    expect(recs).toHaveLength(rows.length);
+    expect(Object.keys(recs[0])).toContain("eval mse");
+    expect(recs[0].diverged).toBe(`step ${rows[0].divergedAt}`);
+    expect(recs[1].diverged).toBe("no"); // the clipped run did not diverge
+    expect(recs[1].clipped).toBe(`${rows[1].clippedSteps}/30`);
   });
 });
 

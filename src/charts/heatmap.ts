@@ -3,6 +3,7 @@ import { panel, position, type AxisSpec } from "./layers";
 import { checkRange } from "./line";
 import { classifyValue, statusLabel, valueRange, valueText, type AxisRange, type ValueStatus } from "./plotRows";
 import type { Scale } from "vega-lite/build/src/scale";
+import { PANEL_HEIGHT, PANEL_WIDTH } from "./theme";
 import type { Layer, PanelOptions, TopLevelSpec } from "./types";
 
 /** Input of {@link heatmap}. */
@@ -86,10 +87,17 @@ export function cellLayers(input: HeatmapInput): { layers: Layer[]; grid: CellGr
   const xe = cellEdges(columns, "columns");
   const ye = cellEdges(rows, "rows");
   const colourTitle = input.colourTitle ?? "value";
+  // Each cell reaches about one pixel into its right and upper neighbours (never past the grid): without
+  // the overlap, anti-aliased edges of adjacent cells leave white seams across dense grids (seen on the loss
+  // surfaces in the PDF handouts). The overlap is a fraction of a cell, about 1 px at the panel's size.
+  const overlapX = Math.min(0.5, columns.length / (input.width ?? PANEL_WIDTH));
+  const overlapY = Math.min(0.5, rows.length / (input.height ?? PANEL_HEIGHT));
   const cells = input.values.flatMap((row, i) =>
     row.map((v, j) => {
       const status = classifyValue(v, range, logColour);
-      return { x0: xe.lo[j], x1: xe.hi[j], y0: ye.lo[i], y1: ye.hi[i], v: status === "ok" ? v : 0, value: valueText(v), status, flag: statusLabel(status, logColour) };
+      const x1 = j + 1 < columns.length ? xe.hi[j] + overlapX * (xe.hi[j] - xe.lo[j]) : xe.hi[j];
+      const y1 = i + 1 < rows.length ? ye.hi[i] + overlapY * (ye.hi[i] - ye.lo[i]) : ye.hi[i];
+      return { x0: xe.lo[j], x1, y0: ye.lo[i], y1, v: status === "ok" ? v : 0, value: valueText(v), status, flag: statusLabel(status, logColour) };
     }),
   );
   const x: AxisSpec = {

@@ -19,12 +19,13 @@
  * ../core/kernels. The trace's vectors are views into one Float64Array per pass (no per-step allocation).
  *
  * Where WebAssembly SIMD is available (../core/wasm/simd), the products run as f64x2 kernels, 3–4× the scalar
- * JavaScript at every H measured (16–256), and each recurrence runs with Whh (or Whhᵀ) and the trace resident
- * in the kernels' memory: per step one SIMD mat-vec plus the activation in JavaScript (Math.tanh, so results
- * match the reference's), with O(T·H) copying in and out per pass. Otherwise the JavaScript kernels do it all.
+ * JavaScript at every H measured (16–256), and the forward pass and full BPTT each run whole in the kernels'
+ * memory: inputs and weights copied in once, per step one SIMD mat-vec plus the activation in JavaScript
+ * (Math.tanh, so results match the reference's), the trace or the gradients copied out once. Otherwise (and
+ * under truncation, apart from its matrix products) the JavaScript kernels do it all.
  */
 import { colSumAdd, gemvAdd, transposeData } from "../core/kernels";
-import { gemmAddFast, gemmTNAddFast, simdKernels } from "../core/wasm/simd";
+import { gemmAddFast, gemmTNAddFast, putTransposed, simdKernels } from "../core/wasm/simd";
 import { type Mat, type Vec } from "../core/tensor";
 import { type Activation } from "./activation";
 import {
@@ -108,6 +109,9 @@ export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   const T = xs.length;
   const zOff = (T + 1) * H;
   const yOff = zOff + T * H;
+  const fast = forwardSimd(p, xs, h0, I, H, O);
+  if (fast !== null)
+    return { hs: rowViews(fast, 0, T + 1, H), zs: rowViews(fast, zOff, T, H), ys: rowViews(fast, yOff, T, O) };
   const buf = new Float64Array(yOff + T * O);
   if (h0 !== undefined) buf.set(h0, 0);
 
@@ -115,14 +119,12 @@ export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   for (let t = 0; t < T; t++) buf.set(bh, zOff + t * H);
   gemmAddFast(T, H, I, stackRows(xs, I), 0, transposeData(H, I, Wxh.data), 0, buf, zOff);
 
-  if (!forwardRecurrenceSimd(activation, Whh.data, buf, H, T)) {
-    const W = Whh.data;
-    for (let t = 1; t <= T; t++) {
-      const z = zOff + (t - 1) * H;
-      gemvAdd(H, H, W, 0, buf, (t - 1) * H, buf, z);
-      if (activateRow(activation, buf, z, t * H, H) !== 0)
-        throwIfNonFinite("h_t", buf.subarray(t * H, (t + 1) * H), t, "the forward pass overflowed");
-    }
+  const W = Whh.data;
+  for (let t = 1; t <= T; t++) {
+    const z = zOff + (t - 1) * H;
+    gemvAdd(H, H, W, 0, buf, (t - 1) * H, buf, z);
+    if (activateRow(activation, buf, z, t * H, H) !== 0)
+      throwIfNonFinite("h_t", buf.subarray(t * H, (t + 1) * H), t, "the forward pass overflowed");
   }
 
   // Outputs for every step: Y = H_{1..T} Whyᵀ + by.
@@ -132,64 +134,105 @@ export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   return { hs: rowViews(buf, 0, T + 1, H), zs: rowViews(buf, zOff, T, H), ys: rowViews(buf, yOff, T, O) };
 }
 
-/**
- * The forward recurrence z_t += Whh h_{t−1}, h_t = φ(z_t) for t = 1..T on buf = [h_0..h_T | z_1..z_T | …] (z_t
- * already holding Wxh x_t + bh), in the SIMD kernels' memory: Whh and those 2T + 1 rows are copied in once,
- * the T mat-vecs run there, and the rows are copied back. False (nothing done) when SIMD is unavailable.
- */
-function forwardRecurrenceSimd(act: Activation, W: Float64Array, buf: Float64Array, H: number, T: number): boolean {
-  const s = simdKernels();
-  const n = (2 * T + 1) * H;
-  const v = s === null ? null : s.reserve(H * H + n);
-  if (s === null || v === null) return false;
-  const h0 = H * H; // h_t at h0 + t·H, z_t at z0 + (t − 1)·H
-  const z0 = h0 + (T + 1) * H;
-  v.set(W, 0);
-  v.set(buf.subarray(0, n), h0);
-  for (let t = 1; t <= T; t++) {
-    const z = z0 + (t - 1) * H;
-    const h = h0 + t * H;
-    s.gemv(H, H, 0, h - H, z);
-    if (activateRow(act, v, z, h, H) !== 0)
-      throwIfNonFinite("h_t", v.subarray(h, h + H), t, "the forward pass overflowed");
-  }
-  buf.set(v.subarray(h0, h0 + n), 0);
-  return true;
+/** Copies the vectors vs (each of length n) back to back into v from position off. */
+function putRows(v: Float64Array, off: number, vs: Vec[], n: number): void {
+  for (let r = 0; r < vs.length; r++) v.set(vs[r], off + r * n);
 }
 
 /**
- * Full BPTT's recurrence on dh (rows h̄_0..h̄_T, rows 1..T holding Whyᵀ ȳ_t) and DZ (rows z̄_1..z̄_T): for t = T..1,
- * z̄_t = h̄_t ⊙ φ′(z_t) and h̄_{t−1} += Whhᵀ z̄_t, with Whhᵀ, dh and DZ resident in the SIMD kernels' memory
- * (copied in once and back once). False (nothing done) when SIMD is unavailable.
+ * rnnForward's whole pass in the SIMD kernels' memory: X, Wxhᵀ, Whh and Whyᵀ are copied in once, the trace
+ * [h_0..h_T | z_1..z_T | y_1..y_T] is computed there (two products over all steps, T mat-vecs with the
+ * activation in JavaScript between them) and copied out once. Null (nothing done) when SIMD is unavailable.
  */
-function backwardRecurrenceSimd(
-  act: Activation,
-  WT: Float64Array,
-  dh: Float64Array,
-  DZ: Float64Array,
-  zs: Float64Array,
-  hs: Float64Array,
-  H: number,
-  T: number,
-  explode: string,
-): boolean {
+function forwardSimd(p: RnnParams, xs: Vec[], h0: Vec | undefined, I: number, H: number, O: number): Float64Array | null {
   const s = simdKernels();
-  const v = s === null ? null : s.reserve(H * H + (2 * T + 1) * H);
-  if (s === null || v === null) return false;
-  const d0 = H * H; // h̄_t at d0 + t·H, z̄_t at g0 + (t − 1)·H
-  const g0 = d0 + (T + 1) * H;
-  v.set(WT, 0);
-  v.set(dh, d0);
-  v.fill(0, g0, g0 + T * H);
+  const T = xs.length;
+  const zOff = (T + 1) * H;
+  const yOff = zOff + T * H;
+  const n = yOff + T * O;
+  const pX = n;
+  const pWx = pX + T * I;
+  const pW = pWx + I * H;
+  const pWy = pW + H * H;
+  const v = s === null ? null : s.reserve(pWy + H * O);
+  if (s === null || v === null) return null;
+  if (h0 !== undefined) v.set(h0, 0);
+  else v.fill(0, 0, H);
+  putRows(v, pX, xs, I);
+  putTransposed(v, pWx, H, I, p.Wxh.data);
+  v.set(p.Whh.data, pW);
+  putTransposed(v, pWy, O, H, p.Why.data);
+  for (let t = 0; t < T; t++) v.set(p.bh, zOff + t * H);
+  s.gemm(T, H, I, pX, I, 1, pWx, zOff); // Z = X Wxhᵀ + bh
+  const act = p.activation;
+  for (let t = 1; t <= T; t++) {
+    const z = zOff + (t - 1) * H;
+    s.gemv(H, H, pW, (t - 1) * H, z); // z_t += Whh h_{t−1}
+    if (activateRow(act, v, z, t * H, H) !== 0)
+      throwIfNonFinite("h_t", v.subarray(t * H, (t + 1) * H), t, "the forward pass overflowed");
+  }
+  for (let t = 0; t < T; t++) v.set(p.by, yOff + t * O);
+  s.gemm(T, O, H, H, H, 1, pWy, yOff); // Y = H_{1..T} Whyᵀ + by
+  return v.slice(0, n);
+}
+
+/**
+ * rnnBackward's full BPTT in the SIMD kernels' memory: H_{0..T}, X, Ȳ, Why and Whhᵀ are copied in once, and
+ * everything — Ȳ Why, the T steps h̄_{t−1} += Whhᵀ z̄_t (z̄_t = h̄_t ⊙ φ′(z_t) in JavaScript), the weight
+ * gradients over all steps — is computed there; the gradients and h̄_0..h̄_T are copied out. Null (nothing
+ * done) when SIMD is unavailable.
+ */
+function backwardFullSimd(
+  p: RnnParams,
+  xs: Vec[],
+  hsJs: Float64Array,
+  zsJs: Float64Array,
+  dys: Vec[],
+  g: RnnGrads,
+  I: number,
+  H: number,
+  O: number,
+  explode: string,
+): Float64Array | null {
+  const s = simdKernels();
+  const T = xs.length;
+  const pDh = 0; // h̄_t at pDh + t·H
+  const pDz = pDh + (T + 1) * H; // z̄_t at pDz + (t − 1)·H
+  const pH = pDz + T * H;
+  const pX = pH + (T + 1) * H;
+  const pDy = pX + T * I;
+  const pWy = pDy + T * O;
+  const pWT = pWy + O * H;
+  const pGy = pWT + H * H;
+  const pGh = pGy + O * H;
+  const pGx = pGh + H * H;
+  const v = s === null ? null : s.reserve(pGx + H * I);
+  if (s === null || v === null) return null;
+  v.set(hsJs.subarray(0, (T + 1) * H), pH);
+  putRows(v, pX, xs, I);
+  putRows(v, pDy, dys, O);
+  v.set(p.Why.data, pWy);
+  putTransposed(v, pWT, H, H, p.Whh.data);
+  v.fill(0, pGy, pGx + H * I);
+  v.fill(0, pDh, pDz);
+  s.gemm(O, H, T, pDy, 1, O, pH + H, pGy); // W̄hy = Ȳᵀ H_{1..T}
+  colSumAdd(T, O, v, pDy, g.by);
+  s.gemm(T, H, O, pDy, O, 1, pWy, pDh + H); // h̄_t starts as Whyᵀ ȳ_t
+  const act = p.activation;
   for (let t = T; t >= 1; t--) {
     const r = (t - 1) * H;
-    if (backpropRow(act, v, d0 + t * H, zs, r, hs, t * H, v, g0 + r, H) !== 0)
-      throwIfNonFinite("dL/dh_t", v.subarray(d0 + t * H, d0 + (t + 1) * H), t, explode);
-    s.gemv(H, H, 0, g0 + r, d0 + r);
+    if (backpropRow(act, v, pDh + t * H, zsJs, r, hsJs, t * H, v, pDz + r, H) !== 0)
+      throwIfNonFinite("dL/dh_t", v.subarray(pDh + t * H, pDh + (t + 1) * H), t, explode);
+    s.gemv(H, H, pWT, pDz + r, pDh + r); // h̄_{t−1} += Whhᵀ z̄_t
   }
-  dh.set(v.subarray(d0, d0 + (T + 1) * H));
-  DZ.set(v.subarray(g0, g0 + T * H));
-  return true;
+  throwIfNonFinite("dL/dh_t", v.subarray(pDh, pDh + H), 0, explode);
+  s.gemm(H, H, T, pDz, 1, H, pH, pGh); // W̄hh = Z̄ᵀ H_{0..T−1}
+  s.gemm(H, I, T, pDz, 1, H, pX, pGx); // W̄xh = Z̄ᵀ X
+  colSumAdd(T, H, v, pDz, g.bh);
+  g.Why.data.set(v.subarray(pGy, pGy + O * H));
+  g.Whh.data.set(v.subarray(pGh, pGh + H * H));
+  g.Wxh.data.set(v.subarray(pGx, pGx + H * I));
+  return v.slice(pDh, pDh + (T + 1) * H);
 }
 
 /**
@@ -221,11 +264,15 @@ export function rnnBackward(
   const act = p.activation;
   const hs = stackRows(trace.hs, H); // rows h_0..h_T
   const zs = stackRows(trace.zs, H); // rows z_1..z_T
+  const g = zeroGrads(I, H, O);
+  const explode = "the gradient exploded past float64 in the backward pass";
+  if (k >= T) {
+    const fast = backwardFullSimd(p, xs, hs, zs, dys, g, I, H, O, explode);
+    if (fast !== null) return { grads: g, dhs: rowViews(fast, 0, T + 1, H) };
+  }
   const X = stackRows(xs, I);
   const DY = stackRows(dys, O);
-  const g = zeroGrads(I, H, O);
   const WhhT = transposeData(H, H, p.Whh.data);
-  const explode = "the gradient exploded past float64 in the backward pass";
 
   // Output layer (no recurrence, truncation does not apply): W̄hy = Ȳᵀ H_{1..T}, b̄y = Σ ȳ_t.
   gemmTNAddFast(O, H, T, DY, 0, hs, H, g.Why.data, 0);
@@ -235,13 +282,12 @@ export function rnnBackward(
   const DZ = new Float64Array(T * H); // row t − 1 = z̄_t (summed over the kept paths under truncation)
   if (k >= T) {
     gemmAddFast(T, H, O, DY, 0, p.Why.data, 0, dh, H); // rows 1..T start as Whyᵀ ȳ_t
-    if (!backwardRecurrenceSimd(act, WhhT, dh, DZ, zs, hs, H, T, explode))
-      for (let t = T; t >= 1; t--) {
-        const r = (t - 1) * H;
-        if (backpropRow(act, dh, t * H, zs, r, hs, t * H, DZ, r, H) !== 0)
-          throwIfNonFinite("dL/dh_t", dh.subarray(t * H, (t + 1) * H), t, explode);
-        gemvAdd(H, H, WhhT, 0, DZ, r, dh, r);
-      }
+    for (let t = T; t >= 1; t--) {
+      const r = (t - 1) * H;
+      if (backpropRow(act, dh, t * H, zs, r, hs, t * H, DZ, r, H) !== 0)
+        throwIfNonFinite("dL/dh_t", dh.subarray(t * H, (t + 1) * H), t, explode);
+      gemvAdd(H, H, WhhT, 0, DZ, r, dh, r);
+    }
     throwIfNonFinite("dL/dh_t", dh.subarray(0, H), 0, explode);
   } else {
     const dhOut = new Float64Array(T * H);

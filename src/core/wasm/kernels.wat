@@ -114,7 +114,25 @@
   ;; $sai = 8, $sak = 8M), B is row-major K×N at $b and C row-major M×N at $c.
   ;; 4×4 blocks of C held in eight f64x2 registers while k runs: per k, two loads of B's row and four
   ;; broadcasts of A feed 16 multiply-adds. Edges (M mod 4 rows, N mod 4 columns) are scalar.
-  (func $gemm (export "gemm") (param $M i32) (param $N i32) (param $K i32)
+;; The exported C += A B: $gemm_kernel over chunks of at most 128 values of k, so that the strips of A and B
+  ;; it streams for every 4×4 block of C stay in cache when K is large (K = T·B rows in the weight gradients
+  ;; of a minibatch: without chunking every block re-reads megabytes from memory).
+  (func (export "gemm") (param $M i32) (param $N i32) (param $K i32)
+    (param $a i32) (param $sai i32) (param $sak i32) (param $b i32) (param $c i32)
+    (local $k0 i32) (local $kc i32)
+    (local.set $k0 (i32.const 0))
+    (block $done
+      (loop $chunks
+        (br_if $done (i32.ge_s (local.get $k0) (local.get $K)))
+        (local.set $kc (i32.sub (local.get $K) (local.get $k0)))
+        (if (i32.gt_s (local.get $kc) (i32.const 128)) (then (local.set $kc (i32.const 128))))
+        (call $gemm_kernel (local.get $M) (local.get $N) (local.get $kc)
+          (i32.add (local.get $a) (i32.mul (local.get $k0) (local.get $sak))) (local.get $sai) (local.get $sak)
+          (i32.add (local.get $b) (i32.shl (i32.mul (local.get $k0) (local.get $N)) (i32.const 3))) (local.get $c))
+        (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
+        (br $chunks))))
+
+  (func $gemm_kernel (param $M i32) (param $N i32) (param $K i32)
     (param $a i32) (param $sai i32) (param $sak i32) (param $b i32) (param $c i32)
     (local $i i32) (local $j i32) (local $k i32) (local $ldb i32) (local $ldc i32)
     (local $pa i32) (local $pb i32) (local $pc i32) (local $sa2 i32) (local $sa3 i32)
@@ -147,16 +165,16 @@
                 (br_if $k_done (i32.ge_s (local.get $k) (local.get $K)))
                 (local.set $b0 (v128.load align=8 (local.get $pb)))
                 (local.set $b1 (v128.load offset=16 align=8 (local.get $pb)))
-                (local.set $av (f64x2.splat (f64.load (local.get $pa))))
+                (local.set $av (v128.load64_splat (local.get $pa)))
                 (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $av) (local.get $b0))))
                 (local.set $c01 (f64x2.add (local.get $c01) (f64x2.mul (local.get $av) (local.get $b1))))
-                (local.set $av (f64x2.splat (f64.load (i32.add (local.get $pa) (local.get $sai)))))
+                (local.set $av (v128.load64_splat (i32.add (local.get $pa) (local.get $sai))))
                 (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $av) (local.get $b0))))
                 (local.set $c11 (f64x2.add (local.get $c11) (f64x2.mul (local.get $av) (local.get $b1))))
-                (local.set $av (f64x2.splat (f64.load (i32.add (local.get $pa) (local.get $sa2)))))
+                (local.set $av (v128.load64_splat (i32.add (local.get $pa) (local.get $sa2))))
                 (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $av) (local.get $b0))))
                 (local.set $c21 (f64x2.add (local.get $c21) (f64x2.mul (local.get $av) (local.get $b1))))
-                (local.set $av (f64x2.splat (f64.load (i32.add (local.get $pa) (local.get $sa3)))))
+                (local.set $av (v128.load64_splat (i32.add (local.get $pa) (local.get $sa3))))
                 (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $av) (local.get $b0))))
                 (local.set $c31 (f64x2.add (local.get $c31) (f64x2.mul (local.get $av) (local.get $b1))))
                 (local.set $pa (i32.add (local.get $pa) (local.get $sak)))

@@ -145,3 +145,14 @@ export function gemmTNAddFast(
   s.gemm(M, N, K, 0, 1, M, pb, pc);
   c.set(v.subarray(pc, pc + M * N), cOff);
 }
+
+/**
+ * Writes Aᵀ into v from position off (cols×rows, row-major) for the rows×cols row-major A: transposed operands
+ * go straight into the kernels' memory without a temporary.
+ */
+export function putTransposed(v: Float64Array, off: number, rows: number, cols: number, a: Float64Array): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) v[off + j * rows + i] = a[o + j];
+  }
+}

@@ -40,7 +40,7 @@ describe("WebAssembly SIMD kernels", () => {
     expect(simdKernels()).not.toBeNull();
   });
 
-  it("the committed kernels.generated.ts is byte-for-byte what kernels.wat assembles to", async () => {
+  it("the committed kernels-generated.ts is byte-for-byte what kernels.wat assembles to", async () => {
     const text = generatedModuleText(await assembleKernels());
     expect(readFileSync(GENERATED_PATH, "utf8")).toBe(text);
   });

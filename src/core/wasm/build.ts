@@ -1,5 +1,5 @@
 /**
- * Assembles ./kernels.wat into ./kernels.generated.ts (the binary as base64), so that the library never
+ * Assembles ./kernels.wat into ./kernels-generated.ts (the binary as base64), so that the library never
  * assembles at run time and needs no WebAssembly tool outside development. Run `npm run build:wasm` after
  * editing the .wat; tests/core/wasm.test.ts fails while the committed module is out of date.
  */
@@ -8,7 +8,7 @@ import { join } from "path";
 
 /** The .wat source and the generated module, relative to this file. */
 export const WAT_PATH = join(__dirname, "kernels.wat");
-export const GENERATED_PATH = join(__dirname, "kernels.generated.ts");
+export const GENERATED_PATH = join(__dirname, "kernels-generated.ts");
 
 interface WabtModule {
   validate(): void;
@@ -33,7 +33,7 @@ export async function assembleKernels(): Promise<Uint8Array> {
   }
 }
 
-/** The text of kernels.generated.ts for the given bytes: a header, then the base64 wrapped at 100 columns. */
+/** The text of kernels-generated.ts for the given bytes: a header, then the base64 wrapped at 100 columns. */
 export function generatedModuleText(bytes: Uint8Array): string {
   const b64 = Buffer.from(bytes).toString("base64");
   const lines: string[] = [];

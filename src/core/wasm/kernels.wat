@@ -1,4 +1,4 @@
-;; WebAssembly SIMD128 (f64x2) kernels for the RNN's hot products. Source of ./kernels.generated.ts
+;; WebAssembly SIMD128 (f64x2) kernels for the RNN's hot products. Source of ./kernels-generated.ts
 ;; (assembled by `npm run build:wasm`, never at run time). Fixed-width SIMD only: no relaxed-simd, no FMA,
 ;; so every product is a separate multiply and add, as in the JavaScript kernels of ../kernels.ts.
 ;;

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly SIMD (f64x2) kernels of ./kernels.wat, loaded synchronously from ./kernels.generated.ts.
+ * The WebAssembly SIMD (f64x2) kernels of ./kernels.wat, loaded synchronously from ./kernels-generated.ts.
  *
  * The kernels compute on their own linear memory, so callers lay their operands out in it: {@link
  * SimdKernels.reserve} grows the memory once to the size needed and returns a Float64Array view of it, and the
@@ -10,7 +10,7 @@
  * {@link simdKernels} returns null and callers use the JavaScript kernels of ../kernels.ts.
  */
 import { gemmAdd, gemmTNAdd } from "../kernels";
-import { KERNELS_WASM_BASE64 } from "./kernels.generated";
+import { KERNELS_WASM_BASE64 } from "./kernels-generated";
 
 /** The kernels, in doubles (the .wat works in bytes). */
 export interface SimdKernels {

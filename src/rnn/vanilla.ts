@@ -21,8 +21,8 @@
  * Where WebAssembly SIMD is available (../core/wasm/simd), the products run as f64x2 kernels, 3–4× the scalar
  * JavaScript at every H measured (16–256), and the forward pass and full BPTT each run whole in the kernels'
  * memory: inputs and weights copied in once, per step one SIMD mat-vec plus the activation in JavaScript
- * (Math.tanh, so results match the reference's), the trace or the gradients copied out once. Otherwise (and
- * under truncation, apart from its matrix products) the JavaScript kernels do it all.
+ * (Math.tanh, so results match the reference's), the trace or the gradients copied out once; under truncation
+ * the carried mat-vecs run there with Whhᵀ resident. Otherwise the JavaScript kernels do it all.
  */
 import { colSumAdd, gemvAdd, transposeData } from "../core/kernels";
 import { gemmAddFast, gemmTNAddFast, putTransposed, simdKernels } from "../core/wasm/simd";
@@ -272,7 +272,6 @@ export function rnnBackward(
   }
   const X = stackRows(xs, I);
   const DY = stackRows(dys, O);
-  const WhhT = transposeData(H, H, p.Whh.data);
 
   // Output layer (no recurrence, truncation does not apply): W̄hy = Ȳᵀ H_{1..T}, b̄y = Σ ȳ_t.
   gemmTNAddFast(O, H, T, DY, 0, hs, H, g.Why.data, 0);
@@ -281,6 +280,7 @@ export function rnnBackward(
   const dh = new Float64Array((T + 1) * H); // row t = ∂L/∂h_t
   const DZ = new Float64Array(T * H); // row t − 1 = z̄_t (summed over the kept paths under truncation)
   if (k >= T) {
+    const WhhT = transposeData(H, H, p.Whh.data);
     gemmAddFast(T, H, O, DY, 0, p.Why.data, 0, dh, H); // rows 1..T start as Whyᵀ ȳ_t
     for (let t = T; t >= 1; t--) {
       const r = (t - 1) * H;
@@ -292,32 +292,39 @@ export function rnnBackward(
   } else {
     const dhOut = new Float64Array(T * H);
     gemmAddFast(T, H, O, DY, 0, p.Why.data, 0, dhOut, 0);
-    let carry = new Float64Array(H);
-    let next = new Float64Array(H);
-    const dz = new Float64Array(H);
+    // w = [Whhᵀ | carry | next | z̄]: in the SIMD kernels' memory when available (the carried mat-vecs
+    // Whhᵀ z̄ then run there, Whhᵀ copied in once), else a JavaScript buffer for gemvAdd.
+    const simd = simdKernels();
+    const sv = simd === null ? null : simd.reserve(H * H + 3 * H);
+    const w = sv ?? new Float64Array(H * H + 3 * H);
+    putTransposed(w, 0, H, H, p.Whh.data);
+    let carry = H * H;
+    let next = carry + H;
+    const dz = next + H;
     for (let s = T; s >= 1; s--) {
-      carry.set(dhOut.subarray((s - 1) * H, s * H));
+      w.set(dhOut.subarray((s - 1) * H, s * H), carry);
       const lo = Math.max(1, s - k + 1);
       for (let t = s; t >= lo; t--) {
         const o = t * H;
         let chk = 0;
         for (let i = 0; i < H; i++) {
-          const v = dh[o + i] + carry[i];
+          const v = dh[o + i] + w[carry + i];
           dh[o + i] = v;
           chk += v - v;
         }
         if (chk !== 0) throwIfNonFinite("dL/dh_t", dh.subarray(o, o + H), t, explode);
         const r = (t - 1) * H;
-        backpropRow(act, carry, 0, zs, r, hs, o, dz, 0, H);
-        for (let i = 0; i < H; i++) DZ[r + i] += dz[i];
-        next.fill(0);
-        gemvAdd(H, H, WhhT, 0, dz, 0, next, 0);
+        backpropRow(act, w, carry, zs, r, hs, o, w, dz, H);
+        for (let i = 0; i < H; i++) DZ[r + i] += w[dz + i];
+        w.fill(0, next, next + H);
+        if (simd !== null && sv !== null) simd.gemv(H, H, 0, dz, next);
+        else gemvAdd(H, H, w, 0, w, dz, w, next);
         const tmp = carry;
         carry = next;
         next = tmp;
       }
       const last = (lo - 1) * H; // the hidden state reached after k steps: recorded, not carried on
-      for (let i = 0; i < H; i++) dh[last + i] += carry[i];
+      for (let i = 0; i < H; i++) dh[last + i] += w[carry + i];
     }
   }
 

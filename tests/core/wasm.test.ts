@@ -99,6 +99,16 @@ describe("WebAssembly SIMD kernels", () => {
     }
   });
 
+  it("reserve answers null past what 32-bit WebAssembly memory can hold, and leaves the memory usable", () => {
+    const s = simdKernels()!;
+    // 2^30 doubles = 8 GiB: more than a wasm32 memory can ever grow to (4 GiB), so grow must fail
+    expect(s.reserve(2 ** 30)).toBeNull();
+    const v = s.reserve(8)!;
+    v.set([1, 2, 3, 4, 0.5], 0);
+    s.gemv(1, 2, 0, 2, 4); // v[4] += 1·3 + 2·4
+    expect(v[4]).toBe(11.5);
+  });
+
   it("the inputs of gemmAddFast are not written to", () => {
     const a = rand(12), b = rand(12), c = rand(9);
     const a0 = Float64Array.from(a), b0 = Float64Array.from(b);

@@ -27,6 +27,30 @@ function folderImports(source: string, fromDir: string): string[] {
   return bad;
 }
 
+// tslab appends ".js" to a relative import only when it has no extension of its own, so a file named like
+// "kernels.generated.ts", imported as "./kernels.generated", is looked up as "kernels.generated" and not found
+// (while TypeScript, vitest and ts-node all accept it). File names in src/ may not carry a second dot.
+function dottedImports(source: string): string[] {
+  return [...source.matchAll(importPattern)]
+    .map((m) => m[1] ?? m[2])
+    .filter((spec) => /\.[^./]+$/.test(spec.split("/").pop() ?? "") && !spec.endsWith(".js") && !spec.endsWith(".json"));
+}
+
+describe("relative imports tslab can resolve", () => {
+  it("name no file whose base name holds a dot (tslab would not add .js)", () => {
+    const offenders = tsFiles(join(root, "src")).flatMap((f) =>
+      dottedImports(readFileSync(f, "utf8")).map((spec) => `${f.slice(root.length + 1)}: "${spec}"`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("the guard itself catches a dotted import", () => {
+    expect(dottedImports('import { K } from "./kernels.generated";')).toEqual(["./kernels.generated"]);
+    expect(dottedImports('import g from "../data/sources/grosse-2017.json";')).toEqual([]);
+    expect(dottedImports('export * from "./core/tensor";')).toEqual([]);
+  });
+});
+
 describe("relative imports name files, not folders", () => {
   it("in src/", () => {
     const offenders = tsFiles(join(root, "src")).flatMap((f) =>

@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { gemvAdd } from "../core/kernels";
+import { simdKernels } from "../core/wasm/simd";
 import { parallelMap } from "../core/parallel";
 import { createRng, randnVec } from "../core/random";
 import type { Mat, Vec } from "../core/tensor";
@@ -164,6 +165,14 @@ function matvecBench(H: number): Record<string, number> {
     "4 accumulators": () => { for (let r = 0; r < reps; r++) matvec4acc(H, a, x, y); },
     "4 rows × 2 (gemvAdd)": () => { for (let r = 0; r < reps; r++) gemvAdd(H, H, a, 0, x, 0, y, 0); },
   };
+  // The WebAssembly SIMD gemv with A, x and y resident in its memory, as the recurrences use it.
+  const simd = simdKernels();
+  const mem = simd?.reserve(H * H + 2 * H);
+  if (simd && mem) {
+    mem.set(a, 0);
+    mem.set(x, H * H);
+    kernels["WASM SIMD f64x2 (gemv)"] = () => { for (let r = 0; r < reps; r++) simd.gemv(H, H, 0, H * H, H * H + H); };
+  }
   const out: Record<string, number> = {};
   for (const [k, f] of Object.entries(kernels)) out[k] = (2 * H * H * reps) / timeIt(f, 150, 7) / 1e6;
   return out;

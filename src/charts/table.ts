@@ -41,7 +41,8 @@ const escapeHtml = (s: string): string =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /**
- * The HTML and plain-text forms of a table. Numbers are right-aligned, text left-aligned.
+ * The HTML and plain-text forms of a table. Numbers (and numbers already formatted as text) are right-aligned,
+ * text left-aligned.
  * @example tableBundle([{ mode: "norm", "‖g‖ after": 1 }, { mode: "value", "‖g‖ after": 1.728 }])["text/plain"]
  */
 export function tableBundle(rows: readonly TableRow[], options: TableOptions = {}): TableBundle {
@@ -55,7 +56,10 @@ export function tableBundle(rows: readonly TableRow[], options: TableOptions = {
   }
   const cols = columnsOf(rows);
   const text = rows.map((r) => cols.map((c) => cellText(r[c], digits)));
-  const numeric = cols.map((c) => rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === "number"));
+  // A column is right-aligned when every cell is a number or a formatted number ("0.500", "1.2e-7", "NaN").
+  const numberLike = (v: TableValue) =>
+    v === null || v === undefined || typeof v === "number" || (typeof v === "string" && /^[-−+]?(\d[\d,]*(\.\d*)?|\.\d+)([eE][-+]?\d+)?$|^[-−+]?(NaN|Infinity)$/.test(v.trim()));
+  const numeric = cols.map((c) => rows.every((r) => numberLike(r[c])));
 
   const th = cols.map((c, j) => `<th style="text-align:${numeric[j] ? "right" : "left"}">${escapeHtml(c)}</th>`).join("");
   const body = text

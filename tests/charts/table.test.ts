@@ -30,6 +30,13 @@ describe("tableBundle", () => {
     expect(plain.split("\n")[2]).toBe("NaN  Infinity  2  3.14");
   });
 
+  it("right-aligns numbers already formatted as text, but not a column mixing them with words", () => {
+    const html = tableBundle([{ a: "0.500", b: "1.2e-7", c: "scale 0.03" }, { a: "−1,000.5", b: "NaN", c: "4" }])["text/html"];
+    expect(html).toContain('<th style="text-align:right">a</th>');
+    expect(html).toContain('<th style="text-align:right">b</th>');
+    expect(html).toContain('<th style="text-align:left">c</th>');
+  });
+
   it("rejects what is not a list of row objects, naming the argument", () => {
     expect(() => tableBundle([1 as never])).toThrow(/rows\[0\]: expected an object/);
     expect(() => tableBundle(rows, { digits: 0 })).toThrow(/digits: expected an integer in \[1, 21\], got 0/);

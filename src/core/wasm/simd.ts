@@ -106,16 +106,7 @@ export function gemmAddFast(
   c: Float64Array,
   cOff: number,
 ): void {
-  const s = simdKernels();
-  const v = s === null || M * N * K === 0 ? null : s.reserve(M * K + K * N + M * N);
-  if (s === null || v === null) return gemmAdd(M, N, K, a, aOff, b, bOff, c, cOff);
-  const pb = M * K;
-  const pc = pb + K * N;
-  v.set(a.subarray(aOff, aOff + M * K), 0);
-  v.set(b.subarray(bOff, bOff + K * N), pb);
-  v.set(c.subarray(cOff, cOff + M * N), pc);
-  s.gemm(M, N, K, 0, K, 1, pb, pc);
-  c.set(v.subarray(pc, pc + M * N), cOff);
+  copyInGemm(false, M, N, K, a, aOff, b, bOff, c, cOff);
 }
 
 /**
@@ -134,15 +125,39 @@ export function gemmTNAddFast(
   c: Float64Array,
   cOff: number,
 ): void {
+  copyInGemm(true, M, N, K, a, aOff, b, bOff, c, cOff);
+}
+
+/**
+ * The shared body of {@link gemmAddFast} (A row-major M×K) and {@link gemmTNAddFast} (A row-major K×M, used as
+ * Aᵀ): copy the three blocks into the kernels' memory, multiply with A's strides, copy C back; or fall back.
+ */
+function copyInGemm(
+  transposedA: boolean,
+  M: number,
+  N: number,
+  K: number,
+  a: Float64Array,
+  aOff: number,
+  b: Float64Array,
+  bOff: number,
+  c: Float64Array,
+  cOff: number,
+): void {
   const s = simdKernels();
   const v = s === null || M * N * K === 0 ? null : s.reserve(M * K + K * N + M * N);
-  if (s === null || v === null) return gemmTNAdd(M, N, K, a, aOff, b, bOff, c, cOff);
+  if (s === null || v === null) {
+    (transposedA ? gemmTNAdd : gemmAdd)(M, N, K, a, aOff, b, bOff, c, cOff);
+    return;
+  }
   const pb = M * K;
   const pc = pb + K * N;
   v.set(a.subarray(aOff, aOff + M * K), 0);
   v.set(b.subarray(bOff, bOff + K * N), pb);
   v.set(c.subarray(cOff, cOff + M * N), pc);
-  s.gemm(M, N, K, 0, 1, M, pb, pc);
+  // A(i, k) at i·sai + k·sak: (K, 1) for row-major M×K, (1, M) for the transpose of row-major K×M.
+  if (transposedA) s.gemm(M, N, K, 0, 1, M, pb, pc);
+  else s.gemm(M, N, K, 0, K, 1, pb, pc);
   c.set(v.subarray(pc, pc + M * N), cOff);
 }
 

@@ -31,12 +31,17 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const flops = (H: number, T: number) => 16 * H * H * T;
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–");
 
-/** Median ms of f over reps chosen so that the timing takes about budgetMs (at least minReps), after warm-up. */
-function timeIt(f: () => void, budgetMs: number, minReps = 5, maxReps = 40): number {
+/**
+ * Median ms of f over reps chosen so that the timing takes about budgetMs (at least minReps), after warm-up:
+ * f runs for at least ~warmMs (and at least twice) first, so that V8 has optimised the JavaScript on the path
+ * (a handful of calls leaves it half-interpreted: steady state is what a student re-running a cell gets from
+ * the second run on). Python has no JIT to warm; numpy gets its own two warm-up calls.
+ */
+function timeIt(f: () => void, budgetMs: number, minReps = 5, maxReps = 40, warmMs = 300): number {
   const t0 = now();
   f();
   const est = Math.max(now() - t0, 1e-3);
-  for (let i = 0; i < (est < 20 ? 3 : 1); i++) f();
+  for (let i = 0, w0 = now(); i < 2 || (now() - w0 < warmMs && i < 2000); i++) f();
   const reps = Math.max(minReps, Math.min(maxReps, Math.round(budgetMs / est)));
   const ts: number[] = [];
   for (let i = 0; i < reps; i++) {

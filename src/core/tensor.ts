@@ -96,8 +96,20 @@ export function checkMat(name: string, m: unknown, rows?: number, cols?: number)
  * Used to report where a non-finite number appeared instead of passing it on.
  */
 export function firstNonFinite(a: ArrayLike<number>): number {
+  if (a instanceof Float64Array && allFiniteF64(a)) return -1; // the common case, checked without a branch per entry
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
   return -1;
+}
+
+/**
+ * True when every entry of `a` is finite: Σ (aᵢ − aᵢ) is 0 exactly then and NaN otherwise (∞ − ∞ = NaN). A
+ * monomorphic loop over a Float64Array, several times faster than Number.isFinite per entry on the arrays of
+ * every forward and backward pass.
+ */
+function allFiniteF64(a: Float64Array): boolean {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] - a[i];
+  return s === 0;
 }
 
 /** Throws when `a` holds a NaN or ±Infinity, naming `name`, the index and the value. */

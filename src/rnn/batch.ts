@@ -10,15 +10,25 @@
  * the SUM over the batch (divide by B for the mean). Per step the recurrence is a B×H by H×H product, so the
  * register-blocked matmul does the work; the input projection, outputs and weight gradients are single products
  * over all T·B rows. With WebAssembly SIMD available (../core/wasm/simd), the forward pass and the BPTT run whole
- * in the kernels' memory as f64x2 products (inputs and weights copied in once, the trace or the gradients
- * copied out once, the activation in JavaScript between the per-step products); otherwise the JavaScript
- * kernels do it all.
+ * in the kernels (inputs and weights copied in once, the trace or the gradients copied out once, the activation
+ * in the kernels too); a large batch is split in two halves of sequences that run at once on two cores (the
+ * kernel worker of ../core/wasm/threads), each half's weight gradients summed at the end. Otherwise (no SIMD,
+ * or sigmoid units) the JavaScript kernels do it all.
  */
 import { gemmAdd, gemmTNAdd, transposeData, colSumAdd } from "../core/kernels";
-import { putTransposed, simdKernels } from "../core/wasm/simd";
+import {
+  putTransposed,
+  SIMD_ACTIVATION,
+  simdKernels,
+  type BackwardAllArgs,
+  type ForwardAllArgs,
+  type KernelCall,
+  type SimdKernels,
+} from "../core/wasm/simd";
+import { kernelPair, type KernelPair } from "../core/wasm/threads";
 import { assert, checkAllFinite, checkMat, describe, type Mat } from "../core/tensor";
 import { checkHiddenTrace, throwIfNonFinite } from "./checks";
-import { rnnSizes, type RnnGrads, type RnnParams } from "./vanilla";
+import { rnnSizes, simdKind, type RnnGrads, type RnnParams } from "./vanilla";
 import { activateRow, backpropRow, checkParamsFinite, zeroGrads } from "./vanilla-reference";
 
 /** What {@link rnnForwardBatch} keeps: hs = H_0..H_T, zs = Z_1..Z_T, ys = Y_1..Y_T (each B × size). */
@@ -31,7 +41,9 @@ export interface RnnBatchTrace {
 function matViews(buf: Float64Array, off: number, count: number, rows: number, cols: number): Mat[] {
   const out: Mat[] = new Array(count);
   const n = rows * cols;
-  for (let t = 0; t < count; t++) out[t] = { rows, cols, data: buf.subarray(off + t * n, off + (t + 1) * n) };
+  const b = buf.buffer;
+  const o = buf.byteOffset + off * 8;
+  for (let t = 0; t < count; t++) out[t] = { rows, cols, data: new Float64Array(b, o + t * n * 8, n) };
   return out;
 }
 
@@ -41,13 +53,17 @@ function stackMats(ms: Mat[], n: number): Float64Array {
   return out;
 }
 
-function checkBatchSeq(name: string, ms: unknown, cols: number, B?: number): Mat[] {
+/**
+ * Checks that ms is a non-empty array of rows×cols matrices (rows = B, or ms[0]'s), finite unless `finite` is
+ * false (then the caller checks finiteness itself, where it copies the numbers, and calls again to throw).
+ */
+function checkBatchSeq(name: string, ms: unknown, cols: number, B?: number, finite = true): Mat[] {
   assert(Array.isArray(ms), () => `${name}: expected an array of T matrices (one per step), got ${describe(ms)}`);
   assert(ms.length > 0, () => `${name}: expected at least one time step, got an empty sequence`);
   const rows = B ?? checkMat(`${name}[0]`, ms[0]).rows;
   ms.forEach((m, t) => {
     checkMat(`${name}[${t}]`, m, rows, cols);
-    checkAllFinite(`${name}[${t}]`, (m as Mat).data);
+    if (finite) checkAllFinite(`${name}[${t}]`, (m as Mat).data);
   });
   return ms as Mat[];
 }
@@ -64,7 +80,7 @@ function checkBatchSeq(name: string, ms: unknown, cols: number, B?: number): Mat
 export function rnnForwardBatch(p: RnnParams, xs: Mat[], h0?: Mat): RnnBatchTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
   checkParamsFinite(p);
-  checkBatchSeq("xs", xs, I);
+  checkBatchSeq("xs", xs, I, undefined, false); // finiteness: in the kernels' memory, or below
   const B = xs[0].rows;
   const T = xs.length;
   if (h0 !== undefined) {
@@ -77,6 +93,7 @@ export function rnnForwardBatch(p: RnnParams, xs: Mat[], h0?: Mat): RnnBatchTrac
   const fast = forwardBatchSimd(p, xs, h0, B, I, H, O);
   const buf = fast ?? new Float64Array(yOff + T * B * O);
   if (fast === null) {
+    checkBatchSeq("xs", xs, I);
     if (h0 !== undefined) buf.set(h0.data, 0);
     for (let r = 0; r < T * B; r++) buf.set(p.bh, zOff + r * H);
     gemmAdd(T * B, H, I, stackMats(xs, B * I), 0, transposeData(H, I, p.Wxh.data), 0, buf, zOff);
@@ -113,19 +130,21 @@ export function rnnBackwardBatch(
   dys: Mat[],
 ): { grads: RnnGrads; dhs: Mat[] } {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
-  checkBatchSeq("xs", xs, I);
+  checkBatchSeq("xs", xs, I, undefined, false); // finiteness of xs and dys: in the kernels' memory, or below
   const B = xs[0].rows;
   const T = xs.length;
   checkHiddenTrace(trace, T, "rnnForwardBatch");
   trace.hs.forEach((m, t) => checkMat(`trace.hs[${t}]`, m, B, H));
   trace.zs.forEach((m, t) => checkMat(`trace.zs[${t}]`, m, B, H));
   assert(Array.isArray(dys) && dys.length === T, () => `dys: expected T = ${T} matrices ∂L/∂Y_t, got ${describe(dys)}`);
-  checkBatchSeq("dys", dys, O, B);
+  checkBatchSeq("dys", dys, O, B, false);
 
   const BH = B * H;
   const g = zeroGrads(I, H, O);
   const fast = backwardBatchSimd(p, xs, trace, dys, g, B, I, H, O);
   if (fast !== null) return { grads: g, dhs: matViews(fast, 0, T + 1, B, H) };
+  checkBatchSeq("xs", xs, I);
+  checkBatchSeq("dys", dys, O, B);
   const hs = stackMats(trace.hs, BH);
   const zs = stackMats(trace.zs, BH);
   const X = stackMats(xs, B * I);
@@ -151,10 +170,51 @@ export function rnnBackwardBatch(
 
 const EXPLODE = "the gradient exploded past float64 in the backward pass";
 
+/** The rows [b0, b0 + n) of the batch that one thread runs: its own sequences, as a sub-batch of n. */
+interface Part {
+  b0: number;
+  n: number;
+}
+
 /**
- * rnnForwardBatch's whole pass in the SIMD kernels' memory: the trace [H_0..H_T | Z_1..Z_T | Y_1..Y_T] is
- * computed there from X, Wxhᵀ, Whhᵀ and Whyᵀ copied in once (Z = X Wxhᵀ + bh and Y = H Whyᵀ + by over all T·B
- * rows, Z_t += H_{t−1} Whhᵀ and H_t = φ(Z_t) per step) and copied out once. Null when SIMD is unavailable.
+ * The batch in one part, or in two (this thread and the kernel worker, ../core/wasm/threads) when there is
+ * enough work for a second core to pay: at least 4 sequences and T·B·H·(I + H + O) ≥ 2²² multiply-adds
+ * (≈ 0.5 ms on one core; below that the hand-over costs more than it saves).
+ */
+function partsOf(s: SimdKernels, B: number, T: number, I: number, H: number, O: number): { pair: KernelPair | null; parts: Part[] } {
+  const pair = B >= 4 && T * B * H * (I + H + O) >= 1 << 22 ? kernelPair(s) : null;
+  if (pair === null) return { pair, parts: [{ b0: 0, n: B }] };
+  const n0 = Math.ceil(B / 2);
+  return { pair, parts: [{ b0: 0, n: n0 }, { b0: n0, n: B - n0 }] };
+}
+
+/** Runs one kernel call per part: part 0 on this thread, part 1 (if any) on the kernel worker at the same time. */
+function runParts<A>(pair: KernelPair | null, args: A[], here: (a: A) => number, call: (a: A) => KernelCall): number[] {
+  if (pair === null || args.length === 1) return args.map(here);
+  return pair.run(call(args[1]), () => here(args[0]));
+}
+
+/**
+ * Copies rows [b0, b0 + n) of each of the `count` matrices ms (B×cols) back to back into v from position off:
+ * a part's sub-batch, step after step.
+ */
+function putPart(v: Float64Array, off: number, ms: Mat[], count: number, q: Part, cols: number): void {
+  const from = q.b0 * cols;
+  const len = q.n * cols;
+  for (let t = 0; t < count; t++) v.set(ms[t].data.subarray(from, from + len), off + t * len);
+}
+
+/** The inverse of {@link putPart} into one row-major buffer: block t of the part goes to rows b0.. of step t. */
+function takePart(out: Float64Array, outOff: number, v: Float64Array, off: number, count: number, q: Part, B: number, cols: number): void {
+  const len = q.n * cols;
+  for (let t = 0; t < count; t++) out.set(v.subarray(off + t * len, off + (t + 1) * len), outOff + (t * B + q.b0) * cols);
+}
+
+/**
+ * rnnForwardBatch's whole pass in the SIMD kernels: X, Wxhᵀ, Whh(ᵀ), Whyᵀ and the biases copied in once; each
+ * part's trace (H_0..H_T, Z, Y of its sequences) computed there by forwardAll — the two parts at once on two
+ * cores when the batch is large enough — and copied out once into one buffer laid out as the trace. Null
+ * (nothing done) when SIMD is unavailable or φ is sigmoid.
  */
 function forwardBatchSimd(
   p: RnnParams,
@@ -166,40 +226,63 @@ function forwardBatchSimd(
   O: number,
 ): Float64Array | null {
   const s = simdKernels();
+  const kind = simdKind(p.activation);
+  if (s === null || kind === null) return null;
   const T = xs.length;
+  const { pair, parts } = partsOf(s, B, T, I, H, O);
+  // shared weights, then each part's X, H_0..H_T, Z, Y
+  const wxt = 0;
+  const w = wxt + I * H;
+  const wyt = w + H * H;
+  const bh = wyt + H * O;
+  const by = bh + H;
+  let end = by + O;
+  const args: ForwardAllArgs[] = parts.map((q) => {
+    const x = end;
+    const h = x + T * q.n * I;
+    const z = h + (T + 1) * q.n * H;
+    const y = z + T * q.n * H;
+    end = y + T * q.n * O;
+    return { T, B: q.n, I, H, O, kind, x, wxt, w, wyt, bh, by, h, z, y };
+  });
+  const v = s.reserve(end);
+  if (v === null) return null;
+  putTransposed(v, wxt, H, I, p.Wxh.data);
+  if (B === 1) v.set(p.Whh.data, w); // forwardAll takes Whh for one sequence (mat-vecs), Whhᵀ for more
+  else putTransposed(v, w, H, H, p.Whh.data);
+  putTransposed(v, wyt, O, H, p.Why.data);
+  v.set(p.bh, bh);
+  v.set(p.by, by);
+  parts.forEach((q, k) => {
+    const a = args[k];
+    putPart(v, a.x, xs, T, q, I);
+    if (h0 !== undefined) v.set(h0.data.subarray(q.b0 * H, (q.b0 + q.n) * H), a.h);
+    else v.fill(0, a.h, a.h + q.n * H);
+  });
+  if (args.some((a) => s.nonfinite(T * a.B * I, a.x))) checkBatchSeq("xs", xs, I); // throws, naming the entry
+  const steps = runParts(pair, args, (a) => s.forwardAll(a), (a) => s.forwardAllCall(a));
   const BH = B * H;
   const zOff = (T + 1) * BH;
   const yOff = zOff + T * BH;
-  const n = yOff + T * B * O;
-  const pX = n;
-  const pWx = pX + T * B * I;
-  const pW = pWx + I * H;
-  const pWy = pW + H * H;
-  const v = s === null ? null : s.reserve(pWy + H * O);
-  if (s === null || v === null) return null;
-  if (h0 !== undefined) v.set(h0.data, 0);
-  else v.fill(0, 0, BH);
-  for (let t = 0; t < T; t++) v.set(xs[t].data, pX + t * B * I);
-  putTransposed(v, pWx, H, I, p.Wxh.data);
-  putTransposed(v, pW, H, H, p.Whh.data);
-  putTransposed(v, pWy, O, H, p.Why.data);
-  for (let r = 0; r < T * B; r++) v.set(p.bh, zOff + r * H);
-  s.gemm(T * B, H, I, pX, I, 1, pWx, zOff);
-  for (let t = 1; t <= T; t++) {
-    const z = zOff + (t - 1) * BH;
-    s.gemm(B, H, H, (t - 1) * BH, H, 1, pW, z); // Z_t += H_{t−1} Whhᵀ
-    if (activateRow(p.activation, v, z, t * BH, BH) !== 0)
-      throwIfNonFinite("h_t", v.subarray(t * BH, (t + 1) * BH), t, "the forward pass overflowed");
+  const out = new Float64Array(yOff + T * B * O);
+  parts.forEach((q, k) => {
+    takePart(out, 0, v, args[k].h, T + 1, q, B, H);
+    takePart(out, zOff, v, args[k].z, T, q, B, H);
+    takePart(out, yOff, v, args[k].y, T, q, B, O);
+  });
+  const bad = steps.filter((t) => t >= 0);
+  if (bad.length > 0) {
+    const t = Math.min(...bad); // the first step where some sequence's H_t overflowed
+    throwIfNonFinite("h_t", out.subarray(t * BH, (t + 1) * BH), t, "the forward pass overflowed");
   }
-  for (let r = 0; r < T * B; r++) v.set(p.by, yOff + r * O);
-  s.gemm(T * B, O, H, BH, H, 1, pWy, yOff);
-  return v.slice(0, n);
+  return out;
 }
 
 /**
- * rnnBackwardBatch in the SIMD kernels' memory: H_{0..T}, X, Ȳ, Why and Whh copied in once; Ȳ Why, the steps
- * H̄_{t−1} += Z̄_t Whh (Z̄_t = H̄_t ⊙ φ′(Z_t) in JavaScript) and the weight gradients over all T·B rows computed
- * there; the gradients (into g) and H̄_0..H̄_T (returned) copied out. Null when SIMD is unavailable.
+ * rnnBackwardBatch in the SIMD kernels: each part's H_0..H_T, X, Ȳ (and Z for relu) and the shared Why, Whh(ᵀ)
+ * copied in once; each part's BPTT and weight gradients computed there by backwardAll into its own gradient
+ * sums — the two parts at once on two cores when the batch is large enough — then the sums added into g and
+ * H̄_0..H̄_T copied out (returned). Null (nothing done) when SIMD is unavailable or φ is sigmoid.
  */
 function backwardBatchSimd(
   p: RnnParams,
@@ -213,45 +296,66 @@ function backwardBatchSimd(
   O: number,
 ): Float64Array | null {
   const s = simdKernels();
+  const kind = simdKind(p.activation);
+  if (s === null || kind === null) return null;
   const T = xs.length;
+  const { pair, parts } = partsOf(s, B, T, I, H, O);
+  const wy = 0;
+  const w = wy + O * H;
+  let end = w + H * H;
+  const relu = kind === SIMD_ACTIVATION.relu;
+  const args: BackwardAllArgs[] = parts.map((q) => {
+    const x = end;
+    const dy = x + T * q.n * I;
+    const h = dy + T * q.n * O;
+    const dh = h + (T + 1) * q.n * H;
+    const dz = dh + (T + 1) * q.n * H;
+    const gy = dz + T * q.n * H; // this part's gradient sums, in the order of RnnGrads' tensors
+    const gh = gy + O * H;
+    const gx = gh + H * H;
+    const gbh = gx + H * I;
+    const gby = gbh + H;
+    const z = gby + O; // Z, for relu only
+    end = z + (relu ? T * q.n * H : 0);
+    return { T, B: q.n, I, H, O, kind, x, dy, h, z, wy, w, dh, dz, gx, gh, gy, gbh, gby };
+  });
+  const v = s.reserve(end);
+  if (v === null) return null;
+  v.set(p.Why.data, wy);
+  if (B === 1) putTransposed(v, w, H, H, p.Whh.data); // backwardAll takes Whhᵀ for one sequence, Whh for more
+  else v.set(p.Whh.data, w);
+  parts.forEach((q, k) => {
+    const a = args[k];
+    putPart(v, a.x, xs, T, q, I);
+    putPart(v, a.dy, dys, T, q, O);
+    putPart(v, a.h, trace.hs, T + 1, q, H);
+    if (relu) putPart(v, a.z, trace.zs, T, q, H);
+    v.fill(0, a.gy, a.gby + O);
+  });
+  if (args.some((a) => s.nonfinite(T * a.B * I, a.x) || s.nonfinite(T * a.B * O, a.dy))) {
+    checkBatchSeq("xs", xs, I); // one of them throws, naming the entry
+    checkBatchSeq("dys", dys, O, B);
+  }
+  const steps = runParts(pair, args, (a) => s.backwardAll(a), (a) => s.backwardAllCall(a));
   const BH = B * H;
-  const pDh = 0; // H̄_t at pDh + t·BH
-  const pDz = pDh + (T + 1) * BH; // Z̄_t at pDz + (t − 1)·BH
-  const pH = pDz + T * BH;
-  const pX = pH + (T + 1) * BH;
-  const pDy = pX + T * B * I;
-  const pWy = pDy + T * B * O;
-  const pW = pWy + O * H;
-  const pGy = pW + H * H;
-  const pGh = pGy + O * H;
-  const pGx = pGh + H * H;
-  const v = s === null ? null : s.reserve(pGx + H * I);
-  if (s === null || v === null) return null;
-  for (let t = 0; t <= T; t++) v.set(trace.hs[t].data, pH + t * BH);
-  for (let t = 0; t < T; t++) {
-    v.set(xs[t].data, pX + t * B * I);
-    v.set(dys[t].data, pDy + t * B * O);
+  const out = new Float64Array((T + 1) * BH);
+  parts.forEach((q, k) => takePart(out, 0, v, args[k].dh, T + 1, q, B, H));
+  const bad = steps.filter((t) => t >= 0);
+  if (bad.length > 0) {
+    const t = Math.max(...bad); // the first step, going backwards, where some sequence's H̄_t overflowed
+    throwIfNonFinite("dL/dh_t", out.subarray(t * BH, (t + 1) * BH), t, EXPLODE);
   }
-  v.set(p.Why.data, pWy);
-  v.set(p.Whh.data, pW);
-  v.fill(0, pGy, pGx + H * I);
-  v.fill(0, pDh, pDz);
-  s.gemm(O, H, T * B, pDy, 1, O, pH + BH, pGy); // W̄hy = Σ_t Ȳ_tᵀ H_t
-  colSumAdd(T * B, O, v, pDy, g.by);
-  s.gemm(T * B, H, O, pDy, O, 1, pWy, pDh + BH); // H̄_t starts as Ȳ_t Why
-  for (let t = T; t >= 1; t--) {
-    const d = pDh + t * BH;
-    const z = pDz + (t - 1) * BH;
-    if (backpropRow(p.activation, v, d, trace.zs[t - 1].data, 0, v, pH + t * BH, v, z, BH) !== 0)
-      throwIfNonFinite("dL/dh_t", v.subarray(d, d + BH), t, EXPLODE);
-    s.gemm(B, H, H, z, H, 1, pW, d - BH); // H̄_{t−1} += Z̄_t Whh
-  }
-  throwIfNonFinite("dL/dh_t", v.subarray(pDh, pDh + BH), 0, EXPLODE);
-  s.gemm(H, H, T * B, pDz, 1, H, pH, pGh); // W̄hh = Σ_t Z̄_tᵀ H_{t−1}
-  s.gemm(H, I, T * B, pDz, 1, H, pX, pGx); // W̄xh = Σ_t Z̄_tᵀ X_t
-  colSumAdd(T * B, H, v, pDz, g.bh);
-  g.Why.data.set(v.subarray(pGy, pGy + O * H));
-  g.Whh.data.set(v.subarray(pGh, pGh + H * H));
-  g.Wxh.data.set(v.subarray(pGx, pGx + H * I));
-  return v.slice(pDh, pDz);
+  const sums: [Float64Array, (a: BackwardAllArgs) => number][] = [
+    [g.Why.data, (a) => a.gy],
+    [g.Whh.data, (a) => a.gh],
+    [g.Wxh.data, (a) => a.gx],
+    [g.bh, (a) => a.gbh],
+    [g.by, (a) => a.gby],
+  ];
+  for (const [dst, at] of sums)
+    for (const a of args) {
+      const o = at(a);
+      for (let i = 0; i < dst.length; i++) dst[i] += v[o + i];
+    }
+  return out;
 }

@@ -10,26 +10,39 @@ import { NonFiniteError } from "../core/errors";
 import { assert, checkAllFinite, checkInt, checkVec, describe, firstNonFinite, type Vec } from "../core/tensor";
 import type { BackwardOptions } from "./vanilla";
 
-/** Checks x_1..x_T: a non-empty array of finite vectors of length I. */
-export function checkSequence(xs: unknown, I: number): Vec[] {
+/**
+ * Checks x_1..x_T: a non-empty array of finite vectors of length I.
+ * @param finite false to check the shapes only: for a caller that checks finiteness itself, faster, where it
+ *   copies the numbers anyway (the SIMD paths, in the kernels' memory), and calls again with true to throw
+ *   the error that names the entry when that check fails
+ */
+export function checkSequence(xs: unknown, I: number, finite = true): Vec[] {
   assert(Array.isArray(xs), () => `xs: expected an array of input vectors x_1..x_T, got ${describe(xs)}`);
   assert(xs.length > 0, () => `xs: expected at least one time step, got an empty sequence`);
-  xs.forEach((x, t) => {
-    checkVec(`xs[${t}]`, x, I);
-    checkAllFinite(`xs[${t}]`, x as Vec);
-  });
+  checkRows("xs", xs, I, finite);
   return xs as Vec[];
 }
 
-/** Checks dys[t − 1] = ∂L/∂y_t: T finite vectors of length O. */
-export function checkDys(dys: unknown, T: number, O: number): Vec[] {
+/** Checks dys[t − 1] = ∂L/∂y_t: T finite vectors of length O (`finite` as in {@link checkSequence}). */
+export function checkDys(dys: unknown, T: number, O: number, finite = true): Vec[] {
   assert(Array.isArray(dys), () => `dys: expected an array of T = ${T} vectors ∂L/∂y_t, got ${describe(dys)}`);
   assert(dys.length === T, () => `dys: expected T = ${T} vectors ∂L/∂y_t, got ${dys.length}`);
-  dys.forEach((d, t) => {
-    checkVec(`dys[${t}]`, d, O);
-    checkAllFinite(`dys[${t}]`, d as Vec);
-  });
+  checkRows("dys", dys, O, finite);
   return dys as Vec[];
+}
+
+/**
+ * Checks that every vs[t] is a Float64Array of length n, finite unless `finite` is false, naming `${name}[t]`
+ * on failure. The names are built only for the failing row: on the hot path (every forward and backward pass)
+ * this is a plain loop.
+ */
+function checkRows(name: string, vs: unknown[], n: number, finite: boolean): void {
+  for (let t = 0; t < vs.length; t++) {
+    const v = vs[t];
+    if (v instanceof Float64Array && v.length === n && (!finite || firstNonFinite(v) < 0)) continue;
+    checkVec(`${name}[${t}]`, v, n);
+    checkAllFinite(`${name}[${t}]`, v as Vec);
+  }
 }
 
 /** Checks that each named array of a gated cell's trace (made by `fn`) has the expected length. */

@@ -25,7 +25,7 @@
  * the carried mat-vecs run there with Whhᵀ resident. Otherwise the JavaScript kernels do it all.
  */
 import { colSumAdd, gemvAdd, transposeData } from "../core/kernels";
-import { gemmAddFast, gemmTNAddFast, putTransposed, simdKernels } from "../core/wasm/simd";
+import { gemmAddFast, gemmTNAddFast, putTransposed, SIMD_ACTIVATION, simdKernels } from "../core/wasm/simd";
 import { type Mat, type Vec } from "../core/tensor";
 import { type Activation } from "./activation";
 import {
@@ -38,7 +38,7 @@ import {
   stackRows,
   zeroGrads,
 } from "./vanilla-reference";
-import { checkSequence, throwIfNonFinite } from "./checks";
+import { checkDys, checkSequence, throwIfNonFinite } from "./checks";
 import { checkAllFinite, checkVec } from "../core/tensor";
 
 export { rnnSizes };
@@ -102,7 +102,7 @@ export interface BackwardOptions {
 export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
   checkParamsFinite(p);
-  checkSequence(xs, I);
+  checkSequence(xs, I, false); // finiteness: in the kernels' memory (forwardSimd) or below
   if (h0 !== undefined) checkVec("h0", h0, H);
   if (h0 !== undefined) checkAllFinite("h0", h0);
   const { Wxh, Whh, bh, Why, by, activation } = p;
@@ -112,6 +112,7 @@ export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   const fast = forwardSimd(p, xs, h0, I, H, O);
   if (fast !== null)
     return { hs: rowViews(fast, 0, T + 1, H), zs: rowViews(fast, zOff, T, H), ys: rowViews(fast, yOff, T, O) };
+  checkSequence(xs, I);
   const buf = new Float64Array(yOff + T * O);
   if (h0 !== undefined) buf.set(h0, 0);
 
@@ -134,53 +135,59 @@ export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   return { hs: rowViews(buf, 0, T + 1, H), zs: rowViews(buf, zOff, T, H), ys: rowViews(buf, yOff, T, O) };
 }
 
+/**
+ * The kernels' code for φ ({@link SIMD_ACTIVATION}), or null for sigmoid, which the kernels do not have: a
+ * sigmoid RNN runs on the JavaScript path.
+ */
+export function simdKind(a: Activation): number | null {
+  return a === "sigmoid" ? null : SIMD_ACTIVATION[a];
+}
+
 /** Copies the vectors vs (each of length n) back to back into v from position off. */
 function putRows(v: Float64Array, off: number, vs: Vec[], n: number): void {
   for (let r = 0; r < vs.length; r++) v.set(vs[r], off + r * n);
 }
 
 /**
- * rnnForward's whole pass in the SIMD kernels' memory: X, Wxhᵀ, Whh and Whyᵀ are copied in once, the trace
- * [h_0..h_T | z_1..z_T | y_1..y_T] is computed there (two products over all steps, T mat-vecs with the
- * activation in JavaScript between them) and copied out once. Null (nothing done) when SIMD is unavailable.
+ * rnnForward's whole pass in the SIMD kernels (forwardAll with B = 1): X, Wxhᵀ, Whh, Whyᵀ and the biases copied
+ * in once, the trace [h_0..h_T | z_1..z_T | y_1..y_T] computed there without a return to JavaScript (two
+ * products over all steps, T mat-vecs each followed by φ) and copied out once. Null (nothing done) when SIMD is
+ * unavailable or φ is sigmoid.
  */
 function forwardSimd(p: RnnParams, xs: Vec[], h0: Vec | undefined, I: number, H: number, O: number): Float64Array | null {
   const s = simdKernels();
+  const kind = simdKind(p.activation);
   const T = xs.length;
-  const zOff = (T + 1) * H;
-  const yOff = zOff + T * H;
-  const n = yOff + T * O;
-  const pX = n;
-  const pWx = pX + T * I;
-  const pW = pWx + I * H;
-  const pWy = pW + H * H;
-  const v = s === null ? null : s.reserve(pWy + H * O);
-  if (s === null || v === null) return null;
+  const z = (T + 1) * H;
+  const y = z + T * H;
+  const n = y + T * O;
+  const x = n;
+  const wxt = x + T * I;
+  const w = wxt + I * H;
+  const wyt = w + H * H;
+  const bh = wyt + H * O;
+  const by = bh + H;
+  const v = s === null || kind === null ? null : s.reserve(by + O);
+  if (s === null || v === null || kind === null) return null;
   if (h0 !== undefined) v.set(h0, 0);
   else v.fill(0, 0, H);
-  putRows(v, pX, xs, I);
-  putTransposed(v, pWx, H, I, p.Wxh.data);
-  v.set(p.Whh.data, pW);
-  putTransposed(v, pWy, O, H, p.Why.data);
-  for (let t = 0; t < T; t++) v.set(p.bh, zOff + t * H);
-  s.gemm(T, H, I, pX, I, 1, pWx, zOff); // Z = X Wxhᵀ + bh
-  const act = p.activation;
-  for (let t = 1; t <= T; t++) {
-    const z = zOff + (t - 1) * H;
-    s.gemv(H, H, pW, (t - 1) * H, z); // z_t += Whh h_{t−1}
-    if (activateRow(act, v, z, t * H, H) !== 0)
-      throwIfNonFinite("h_t", v.subarray(t * H, (t + 1) * H), t, "the forward pass overflowed");
-  }
-  for (let t = 0; t < T; t++) v.set(p.by, yOff + t * O);
-  s.gemm(T, O, H, H, H, 1, pWy, yOff); // Y = H_{1..T} Whyᵀ + by
+  putRows(v, x, xs, I);
+  if (s.nonfinite(T * I, x)) checkSequence(xs, I); // throws, naming the entry
+  putTransposed(v, wxt, H, I, p.Wxh.data);
+  v.set(p.Whh.data, w);
+  putTransposed(v, wyt, O, H, p.Why.data);
+  v.set(p.bh, bh);
+  v.set(p.by, by);
+  const t = s.forwardAll({ T, B: 1, I, H, O, kind, x, wxt, w, wyt, bh, by, h: 0, z, y });
+  if (t >= 0) throwIfNonFinite("h_t", v.subarray(t * H, (t + 1) * H), t, "the forward pass overflowed");
   return v.slice(0, n);
 }
 
 /**
- * rnnBackward's full BPTT in the SIMD kernels' memory: H_{0..T}, X, Ȳ, Why and Whhᵀ are copied in once, and
- * everything — Ȳ Why, the T steps h̄_{t−1} += Whhᵀ z̄_t (z̄_t = h̄_t ⊙ φ′(z_t) in JavaScript), the weight
- * gradients over all steps — is computed there; the gradients and h̄_0..h̄_T are copied out. Null (nothing
- * done) when SIMD is unavailable.
+ * rnnBackward's full BPTT in the SIMD kernels (backwardAll with B = 1): h_0..h_T, X, Ȳ, Why and Whhᵀ (z_1..z_T
+ * for relu) copied in once, everything — Ȳ Why, the T steps z̄_t = h̄_t ⊙ φ′(z_t), h̄_{t−1} += Whhᵀ z̄_t, the weight
+ * gradients over all steps — computed there, the gradients (into g) and h̄_0..h̄_T copied out. Null (nothing
+ * done) when SIMD is unavailable or φ is sigmoid.
  */
 function backwardFullSimd(
   p: RnnParams,
@@ -195,44 +202,42 @@ function backwardFullSimd(
   explode: string,
 ): Float64Array | null {
   const s = simdKernels();
+  const kind = simdKind(p.activation);
   const T = xs.length;
-  const pDh = 0; // h̄_t at pDh + t·H
-  const pDz = pDh + (T + 1) * H; // z̄_t at pDz + (t − 1)·H
-  const pH = pDz + T * H;
-  const pX = pH + (T + 1) * H;
-  const pDy = pX + T * I;
-  const pWy = pDy + T * O;
-  const pWT = pWy + O * H;
-  const pGy = pWT + H * H;
-  const pGh = pGy + O * H;
-  const pGx = pGh + H * H;
-  const v = s === null ? null : s.reserve(pGx + H * I);
-  if (s === null || v === null) return null;
-  v.set(hsJs.subarray(0, (T + 1) * H), pH);
-  putRows(v, pX, xs, I);
-  putRows(v, pDy, dys, O);
-  v.set(p.Why.data, pWy);
-  putTransposed(v, pWT, H, H, p.Whh.data);
-  v.fill(0, pGy, pGx + H * I);
-  v.fill(0, pDh, pDz);
-  s.gemm(O, H, T, pDy, 1, O, pH + H, pGy); // W̄hy = Ȳᵀ H_{1..T}
-  colSumAdd(T, O, v, pDy, g.by);
-  s.gemm(T, H, O, pDy, O, 1, pWy, pDh + H); // h̄_t starts as Whyᵀ ȳ_t
-  const act = p.activation;
-  for (let t = T; t >= 1; t--) {
-    const r = (t - 1) * H;
-    if (backpropRow(act, v, pDh + t * H, zsJs, r, hsJs, t * H, v, pDz + r, H) !== 0)
-      throwIfNonFinite("dL/dh_t", v.subarray(pDh + t * H, pDh + (t + 1) * H), t, explode);
-    s.gemv(H, H, pWT, pDz + r, pDh + r); // h̄_{t−1} += Whhᵀ z̄_t
+  const dh = 0; // h̄_t at dh + t·H
+  const dz = dh + (T + 1) * H; // z̄_t at dz + (t − 1)·H
+  const h = dz + T * H;
+  const x = h + (T + 1) * H;
+  const dy = x + T * I;
+  const wy = dy + T * O;
+  const w = wy + O * H;
+  const gy = w + H * H; // the gradients, in the order of RnnGrads' tensors below
+  const gh = gy + O * H;
+  const gx = gh + H * H;
+  const gbh = gx + H * I;
+  const gby = gbh + H;
+  const z = gby + O; // z_1..z_T, copied in for relu only
+  const v = s === null || kind === null ? null : s.reserve(z + T * H);
+  if (s === null || v === null || kind === null) return null;
+  v.set(hsJs.subarray(0, (T + 1) * H), h);
+  putRows(v, x, xs, I);
+  putRows(v, dy, dys, O);
+  if (s.nonfinite(T * I, x) || s.nonfinite(T * O, dy)) {
+    checkSequence(xs, I); // one of them throws, naming the entry
+    checkDys(dys, T, O);
   }
-  throwIfNonFinite("dL/dh_t", v.subarray(pDh, pDh + H), 0, explode);
-  s.gemm(H, H, T, pDz, 1, H, pH, pGh); // W̄hh = Z̄ᵀ H_{0..T−1}
-  s.gemm(H, I, T, pDz, 1, H, pX, pGx); // W̄xh = Z̄ᵀ X
-  colSumAdd(T, H, v, pDz, g.bh);
-  g.Why.data.set(v.subarray(pGy, pGy + O * H));
-  g.Whh.data.set(v.subarray(pGh, pGh + H * H));
-  g.Wxh.data.set(v.subarray(pGx, pGx + H * I));
-  return v.slice(pDh, pDh + (T + 1) * H);
+  if (kind === SIMD_ACTIVATION.relu) v.set(zsJs.subarray(0, T * H), z);
+  v.set(p.Why.data, wy);
+  putTransposed(v, w, H, H, p.Whh.data);
+  v.fill(0, gy, z);
+  const t = s.backwardAll({ T, B: 1, I, H, O, kind, x, dy, h, z, wy, w, dh, dz, gx, gh, gy, gbh, gby });
+  if (t >= 0) throwIfNonFinite("dL/dh_t", v.subarray(dh + t * H, dh + (t + 1) * H), t, explode);
+  g.Why.data.set(v.subarray(gy, gy + O * H));
+  g.Whh.data.set(v.subarray(gh, gh + H * H));
+  g.Wxh.data.set(v.subarray(gx, gx + H * I));
+  g.bh.set(v.subarray(gbh, gbh + H));
+  g.by.set(v.subarray(gby, gby + O));
+  return v.slice(dh, dh + (T + 1) * H);
 }
 
 /**
@@ -260,7 +265,8 @@ export function rnnBackward(
   dys: Vec[],
   opts: BackwardOptions = {},
 ): { grads: RnnGrads; dhs: Vec[] } {
-  const { I, H, O, T, k } = checkBackwardArgs(p, xs, trace, dys, opts);
+  // finiteness of xs and dys: in the kernels' memory (backwardFullSimd) or just below
+  const { I, H, O, T, k } = checkBackwardArgs(p, xs, trace, dys, opts, false);
   const act = p.activation;
   const hs = stackRows(trace.hs, H); // rows h_0..h_T
   const zs = stackRows(trace.zs, H); // rows z_1..z_T
@@ -270,6 +276,8 @@ export function rnnBackward(
     const fast = backwardFullSimd(p, xs, hs, zs, dys, g, I, H, O, explode);
     if (fast !== null) return { grads: g, dhs: rowViews(fast, 0, T + 1, H) };
   }
+  checkSequence(xs, I);
+  checkDys(dys, T, O);
   const X = stackRows(xs, I);
   const DY = stackRows(dys, O);
 

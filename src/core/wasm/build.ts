@@ -11,22 +11,23 @@ export const WAT_PATH = join(__dirname, "kernels.wat");
 export const GENERATED_PATH = join(__dirname, "kernels-generated.ts");
 
 interface WabtModule {
-  validate(): void;
+  validate(features: { simd: boolean; threads: boolean }): void;
   toBinary(opts: object): { buffer: Uint8Array };
   destroy(): void;
 }
 interface Wabt {
-  parseWat(filename: string, text: string, features: { simd: boolean }): WabtModule;
+  parseWat(filename: string, text: string, features: { simd: boolean; threads: boolean }): WabtModule;
 }
 
-/** The bytes of kernels.wat assembled by wabt 1.0.39 with fixed-width SIMD enabled (and nothing else). */
+/** The bytes of kernels.wat assembled by wabt 1.0.39 with fixed-width SIMD and threads (shared memory) enabled. */
 export async function assembleKernels(): Promise<Uint8Array> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const init = require("wabt") as () => Promise<Wabt>;
   const wabt = await init();
-  const mod = wabt.parseWat("kernels.wat", readFileSync(WAT_PATH, "utf8"), { simd: true });
+  const features = { simd: true, threads: true };
+  const mod = wabt.parseWat("kernels.wat", readFileSync(WAT_PATH, "utf8"), features);
   try {
-    mod.validate();
+    mod.validate(features);
     return Uint8Array.from(mod.toBinary({}).buffer);
   } finally {
     mod.destroy();

@@ -5,8 +5,10 @@
  * SimdKernels.reserve} grows the memory once to the size needed and returns a Float64Array view of it, and the
  * kernels take positions in that view (in doubles). The memory is one scratch area shared by every caller and
  * laid out from position 0 by each: use it for one computation at a time, copy results out before the next.
+ * It is a shared memory (a SharedArrayBuffer underneath), so that ./threads.ts can run a second instance of the
+ * kernels on it in a worker thread: the two halves of a minibatch on two cores.
  *
- * Where SIMD is unavailable (an engine without WebAssembly SIMD, or {@link setSimdEnabled}(false)),
+ * Where SIMD is unavailable (an engine without WebAssembly SIMD or threads, or {@link setSimdEnabled}(false)),
  * {@link simdKernels} returns null and callers use the JavaScript kernels of ../kernels.ts.
  */
 import { gemmAdd, gemmTNAdd } from "../kernels";
@@ -27,23 +29,101 @@ export interface SimdKernels {
    * row-major M×K; sai = 1, sak = M for Aᵀ where A is row-major K×M.
    */
   gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, c: number): void;
+  /**
+   * h[i] = φ(z[i]) for i < n, φ by kind ({@link SIMD_ACTIVATION}); true when some h[i] is not finite. tanh is the
+   * kernels' own (e / (e + 2) with e = expm1(2|x|)), within a few ulps of Math.tanh.
+   */
+  act(kind: number, n: number, z: number, h: number): boolean;
+  /** True when some of the n doubles from position p is NaN or ±∞ (a vectorised check of copied-in operands). */
+  nonfinite(n: number, p: number): boolean;
+  /**
+   * The forward recurrence of B sequences over T steps, whole: Z_t += H_{t−1} Whhᵀ, H_t = φ(Z_t) for t = 1..T,
+   * with H_t at h + t·B·H and Z_t at z + (t − 1)·B·H (holding X Wxhᵀ + bh on entry). w holds Whh (row-major)
+   * when B = 1 and Whhᵀ when B > 1. Returns the first step whose H_t is not finite (stopping there), or −1.
+   */
+  rnnForward(T: number, B: number, H: number, kind: number, w: number, z: number, h: number): number;
+  /**
+   * BPTT through that recurrence: H̄_t at dh + t·B·H holds the output layer's part on entry; for t = T..1,
+   * Z̄_t = H̄_t ⊙ φ′(Z_t) (written at dz + (t − 1)·B·H) and H̄_{t−1} += Z̄_t Whh. w holds Whhᵀ when B = 1 and Whh
+   * when B > 1; z (Z_1..Z_T) is read for relu, h (H_0..H_T) for tanh. Returns the first step t (T down to 0)
+   * whose H̄_t is not finite (stopping there), or −1.
+   */
+  rnnBackward(T: number, B: number, H: number, kind: number, w: number, dh: number, dz: number, z: number, h: number): number;
+  /**
+   * The whole forward pass of B sequences (B = 1: one): Z = X Wxhᵀ + 1 bhᵀ, the recurrence ({@link rnnForward}),
+   * Y = H_{1..T} Whyᵀ + 1 byᵀ. Positions of X (T·B×I), Wxhᵀ, Whh or Whhᵀ (as for rnnForward), Whyᵀ, bh, by, and of
+   * H_0..H_T (H_0 set by the caller), Z and Y (written). Returns the first non-finite step, or −1.
+   */
+  forwardAll(p: ForwardAllArgs): number;
+  /**
+   * Full BPTT of B sequences, ACCUMULATING into the gradients at gx, gh, gy, gbh, gby: W̄hy += Ȳᵀ H_{1..T},
+   * b̄y += Ȳᵀ1, H̄_t = Ȳ_t Why then {@link rnnBackward}, W̄hh += Z̄ᵀ H_{0..T−1}, W̄xh += Z̄ᵀ X, b̄h += Z̄ᵀ1; H̄_0..H̄_T
+   * written at dh, Z̄ at dz. Returns the first step (T down to 0) whose H̄_t is not finite, or −1.
+   */
+  backwardAll(p: BackwardAllArgs): number;
+  /** The export's name and its arguments in bytes, for running {@link forwardAll} on another thread. */
+  forwardAllCall(p: ForwardAllArgs): KernelCall;
+  /** The export's name and its arguments in bytes, for running {@link backwardAll} on another thread. */
+  backwardAllCall(p: BackwardAllArgs): KernelCall;
+  /** Runs a {@link KernelCall} here (what a worker does with it), returning the export's result. */
+  callExport(call: KernelCall): number;
+  /** The compiled module's bytes and the shared memory: what a worker needs to run the same kernels. */
+  readonly shared: { bytes: Uint8Array; memory: WasmMemory };
 }
 
-interface WasmMemory {
+/** Sizes, activation kind and positions (in doubles) of {@link SimdKernels.forwardAll}. */
+export interface ForwardAllArgs {
+  T: number; B: number; I: number; H: number; O: number; kind: number;
+  x: number; wxt: number; w: number; wyt: number; bh: number; by: number; h: number; z: number; y: number;
+}
+/** Sizes, activation kind and positions (in doubles) of {@link SimdKernels.backwardAll}. */
+export interface BackwardAllArgs {
+  T: number; B: number; I: number; H: number; O: number; kind: number;
+  x: number; dy: number; h: number; z: number; wy: number; w: number; dh: number; dz: number;
+  gx: number; gh: number; gy: number; gbh: number; gby: number;
+}
+/** One call of an export: its name and its (i32) arguments, positions already in bytes. */
+export interface KernelCall {
+  fn: string;
+  args: number[];
+}
+
+const forwardArgs = (p: ForwardAllArgs): number[] => [
+  p.T, p.B, p.I, p.H, p.O, p.kind,
+  ...[p.x, p.wxt, p.w, p.wyt, p.bh, p.by, p.h, p.z, p.y].map((q) => q * 8),
+];
+const backwardArgs = (p: BackwardAllArgs): number[] => [
+  p.T, p.B, p.I, p.H, p.O, p.kind,
+  ...[p.x, p.dy, p.h, p.z, p.wy, p.w, p.dh, p.dz, p.gx, p.gh, p.gy, p.gbh, p.gby].map((q) => q * 8),
+];
+
+/** The activation kinds of the kernels' fused recurrence (sigmoid has none: its callers stay in JavaScript). */
+export const SIMD_ACTIVATION = { linear: 0, tanh: 1, relu: 2 } as const;
+
+/** A WebAssembly.Memory (the project's lib settings do not declare the WebAssembly global). */
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
 interface KernelExports {
-  memory: WasmMemory;
   gemv(m: number, n: number, a: number, x: number, y: number): void;
   gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, c: number): void;
+  act(kind: number, n: number, z: number, h: number): number;
+  nonfinite(n: number, p: number): number;
+  rnn_forward(T: number, B: number, H: number, kind: number, w: number, z: number, h: number): number;
+  rnn_backward(T: number, B: number, H: number, kind: number, w: number, dh: number, dz: number, z: number, h: number): number;
+  [name: string]: (...args: number[]) => number | void;
 }
 /** The part of the WebAssembly global used here (the project's lib settings do not declare it). */
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: object };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
+
+/** Pages of the shared memory at most (2 GiB), as declared by kernels.wat's import. */
+const MAX_PAGES = 32768;
 
 let enabled = true;
 let loaded: SimdKernels | null | undefined;
@@ -67,9 +147,14 @@ function load(): SimdKernels | null {
   const wa = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
   if (wa === undefined) return null;
   const bytes = Uint8Array.from(Buffer.from(KERNELS_WASM_BASE64, "base64"));
-  if (!wa.validate(bytes)) return null; // an engine without SIMD rejects the v128 instructions
-  const ex = new wa.Instance(new wa.Module(bytes), {}).exports as KernelExports;
-  const mem = ex.memory;
+  if (!wa.validate(bytes)) return null; // an engine without SIMD (or threads) rejects the module
+  let mem: WasmMemory;
+  try {
+    mem = new wa.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  } catch {
+    return null; // no shared memory here (e.g. a browser page that is not cross-origin isolated)
+  }
+  const ex = new wa.Instance(new wa.Module(bytes), { env: { memory: mem } }).exports as KernelExports;
   let view = new Float64Array(mem.buffer);
   return {
     reserve(n: number): Float64Array | null {
@@ -86,6 +171,16 @@ function load(): SimdKernels | null {
     },
     gemv: (m, n, a, x, y) => ex.gemv(m, n, a * 8, x * 8, y * 8),
     gemm: (M, N, K, a, sai, sak, b, c) => ex.gemm(M, N, K, a * 8, sai * 8, sak * 8, b * 8, c * 8),
+    act: (kind, n, z, h) => ex.act(kind, n, z * 8, h * 8) !== 0,
+    nonfinite: (n, p) => ex.nonfinite(n, p * 8) !== 0,
+    rnnForward: (T, B, H, kind, w, z, h) => ex.rnn_forward(T, B, H, kind, w * 8, z * 8, h * 8),
+    rnnBackward: (T, B, H, kind, w, dh, dz, z, h) => ex.rnn_backward(T, B, H, kind, w * 8, dh * 8, dz * 8, z * 8, h * 8),
+    forwardAll: (p) => ex.rnn_forward_all(...forwardArgs(p)) as number,
+    backwardAll: (p) => ex.rnn_backward_all(...backwardArgs(p)) as number,
+    forwardAllCall: (p) => ({ fn: "rnn_forward_all", args: forwardArgs(p) }),
+    backwardAllCall: (p) => ({ fn: "rnn_backward_all", args: backwardArgs(p) }),
+    callExport: (call) => ex[call.fn](...call.args) as number,
+    shared: { bytes, memory: mem },
   };
 }
 

@@ -179,19 +179,40 @@ interface Part {
 /**
  * The batch in one part, or in two (this thread and the kernel worker, ../core/wasm/threads) when there is
  * enough work for a second core to pay: at least 4 sequences and T·B·H·(I + H + O) ≥ 2²² multiply-adds
- * (≈ 0.5 ms on one core; below that the hand-over costs more than it saves).
+ * (≈ 0.5 ms on one core; below that the hand-over costs more than it saves). This thread's part is the
+ * smaller (≈ 47%): it also copies every operand in and the results out, part of it while the worker computes.
  */
 function partsOf(s: SimdKernels, B: number, T: number, I: number, H: number, O: number): { pair: KernelPair | null; parts: Part[] } {
   const pair = B >= 4 && T * B * H * (I + H + O) >= 1 << 22 ? kernelPair(s) : null;
   if (pair === null) return { pair, parts: [{ b0: 0, n: B }] };
-  const n0 = Math.ceil(B / 2);
+  const n0 = Math.max(2, Math.round(0.47 * B));
   return { pair, parts: [{ b0: 0, n: n0 }, { b0: n0, n: B - n0 }] };
 }
 
-/** Runs one kernel call per part: part 0 on this thread, part 1 (if any) on the kernel worker at the same time. */
-function runParts<A>(pair: KernelPair | null, args: A[], here: (a: A) => number, call: (a: A) => KernelCall): number[] {
-  if (pair === null || args.length === 1) return args.map(here);
-  return pair.run(call(args[1]), () => here(args[0]));
+/**
+ * Runs each part's kernel call with its copies: for one part, copy in, run, copy out; for two, part 1 is
+ * copied in and handed to the worker first, then this thread copies part 0 in, runs it and copies it out
+ * while the worker computes, and copies part 1 out last. Returns each part's result (a step or −1).
+ */
+function runParts<A>(
+  pair: KernelPair | null,
+  args: A[],
+  copyIn: (k: number) => void,
+  here: (a: A) => number,
+  call: (a: A) => KernelCall,
+  copyOut: (k: number) => void,
+): number[] {
+  const one = (k: number): number => {
+    copyIn(k);
+    const r = here(args[k]);
+    copyOut(k);
+    return r;
+  };
+  if (pair === null || args.length === 1) return args.map((_, k) => one(k));
+  copyIn(1);
+  const steps = pair.run(call(args[1]), () => one(0));
+  copyOut(1);
+  return steps;
 }
 
 /**
@@ -253,23 +274,24 @@ function forwardBatchSimd(
   putTransposed(v, wyt, O, H, p.Why.data);
   v.set(p.bh, bh);
   v.set(p.by, by);
-  parts.forEach((q, k) => {
-    const a = args[k];
-    putPart(v, a.x, xs, T, q, I);
-    if (h0 !== undefined) v.set(h0.data.subarray(q.b0 * H, (q.b0 + q.n) * H), a.h);
-    else v.fill(0, a.h, a.h + q.n * H);
-  });
-  if (args.some((a) => s.nonfinite(T * a.B * I, a.x))) checkBatchSeq("xs", xs, I); // throws, naming the entry
-  const steps = runParts(pair, args, (a) => s.forwardAll(a), (a) => s.forwardAllCall(a));
   const BH = B * H;
   const zOff = (T + 1) * BH;
   const yOff = zOff + T * BH;
   const out = new Float64Array(yOff + T * B * O);
-  parts.forEach((q, k) => {
-    takePart(out, 0, v, args[k].h, T + 1, q, B, H);
-    takePart(out, zOff, v, args[k].z, T, q, B, H);
-    takePart(out, yOff, v, args[k].y, T, q, B, O);
-  });
+  const copyIn = (k: number): void => {
+    const [q, a] = [parts[k], args[k]];
+    putPart(v, a.x, xs, T, q, I);
+    if (s.nonfinite(T * q.n * I, a.x)) checkBatchSeq("xs", xs, I); // throws, naming the entry
+    if (h0 !== undefined) v.set(h0.data.subarray(q.b0 * H, (q.b0 + q.n) * H), a.h);
+    else v.fill(0, a.h, a.h + q.n * H);
+  };
+  const copyOut = (k: number): void => {
+    const [q, a] = [parts[k], args[k]];
+    takePart(out, 0, v, a.h, T + 1, q, B, H);
+    takePart(out, zOff, v, a.z, T, q, B, H);
+    takePart(out, yOff, v, a.y, T, q, B, O);
+  };
+  const steps = runParts(pair, args, copyIn, (a) => s.forwardAll(a), (a) => s.forwardAllCall(a), copyOut);
   const bad = steps.filter((t) => t >= 0);
   if (bad.length > 0) {
     const t = Math.min(...bad); // the first step where some sequence's H_t overflowed
@@ -324,22 +346,22 @@ function backwardBatchSimd(
   v.set(p.Why.data, wy);
   if (B === 1) putTransposed(v, w, H, H, p.Whh.data); // backwardAll takes Whhᵀ for one sequence, Whh for more
   else v.set(p.Whh.data, w);
-  parts.forEach((q, k) => {
-    const a = args[k];
+  const BH = B * H;
+  const out = new Float64Array((T + 1) * BH);
+  const copyIn = (k: number): void => {
+    const [q, a] = [parts[k], args[k]];
     putPart(v, a.x, xs, T, q, I);
     putPart(v, a.dy, dys, T, q, O);
+    if (s.nonfinite(T * q.n * I, a.x) || s.nonfinite(T * q.n * O, a.dy)) {
+      checkBatchSeq("xs", xs, I); // one of them throws, naming the entry
+      checkBatchSeq("dys", dys, O, B);
+    }
     putPart(v, a.h, trace.hs, T + 1, q, H);
     if (relu) putPart(v, a.z, trace.zs, T, q, H);
     v.fill(0, a.gy, a.gby + O);
-  });
-  if (args.some((a) => s.nonfinite(T * a.B * I, a.x) || s.nonfinite(T * a.B * O, a.dy))) {
-    checkBatchSeq("xs", xs, I); // one of them throws, naming the entry
-    checkBatchSeq("dys", dys, O, B);
-  }
-  const steps = runParts(pair, args, (a) => s.backwardAll(a), (a) => s.backwardAllCall(a));
-  const BH = B * H;
-  const out = new Float64Array((T + 1) * BH);
-  parts.forEach((q, k) => takePart(out, 0, v, args[k].dh, T + 1, q, B, H));
+  };
+  const copyOut = (k: number): void => takePart(out, 0, v, args[k].dh, T + 1, parts[k], B, H);
+  const steps = runParts(pair, args, copyIn, (a) => s.backwardAll(a), (a) => s.backwardAllCall(a), copyOut);
   const bad = steps.filter((t) => t >= 0);
   if (bad.length > 0) {
     const t = Math.max(...bad); // the first step, going backwards, where some sequence's H̄_t overflowed

@@ -134,6 +134,15 @@ describe("a minibatch on two cores (the kernel worker)", () => {
     for (let t = 0; t <= T; t++) expect(tr2.hs[t].data).toEqual(tr.hs[t].data);
   });
 
+  it("a NaN input in this thread's half is named, and the worker's half is waited for before the error", () => {
+    const good = rnnForwardBatch(p, xs);
+    const bad = xs.map((m) => ({ ...m, data: m.data.slice() }));
+    bad[7].data[2 * I + 3] = NaN; // sequence 2: this thread's half (the worker's half is already running)
+    expect(() => rnnForwardBatch(p, bad)).toThrow(/xs\[7\].*NaN at index 51/);
+    const again = rnnForwardBatch(p, xs); // nothing left writing into the shared memory
+    for (let t = 0; t <= T; t += 20) expect(again.hs[t].data).toEqual(good.hs[t].data);
+  });
+
   it("an overflow in a sequence of the worker's half is a NonFiniteError naming the step", () => {
     const q = initRnnParams(createRng(6), { input: I, hidden: H, output: O, activation: "relu", recurrentStd: 0.1 });
     // relu units, Whh = 1e155·I: a positive unit grows by 1e155 per step and overflows at step 3 — but only in

@@ -12,7 +12,9 @@
  * never keeps a process alive.
  *
  * When the worker cannot start, or does not take up a call within {@link PICKUP_TIMEOUT_MS} (a worker that
- * failed to boot), the pair runs that call itself, serially, and stops using the worker.
+ * failed to boot), the pair runs that call itself, serially, and stops using the worker. When the caller's own
+ * half throws, the pair still waits for the worker's half before passing the error on, so that nothing is
+ * left writing into the shared memory.
  */
 import * as os from "os";
 import { Worker } from "worker_threads";
@@ -101,6 +103,22 @@ function start(s: SimdKernels): KernelPair | null {
   worker.on("exit", () => (alive = false));
   let job = 0;
   let workerCalls = 0;
+  /**
+   * Waits until the worker has finished `j`: true then; false when it has not even taken the call up after
+   * PICKUP_TIMEOUT_MS (it never booted), and is given up for good.
+   */
+  const waitFor = (j: number): boolean => {
+    const t0 = Date.now();
+    while (Atomics.load(ctl, DONE) !== j) {
+      if (Atomics.load(ctl, PICKED) !== j && Date.now() - t0 > PICKUP_TIMEOUT_MS) {
+        alive = false;
+        void worker.terminate();
+        return false;
+      }
+      Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 100);
+    }
+    return true;
+  };
   return {
     get workerCalls() {
       return workerCalls;
@@ -114,18 +132,16 @@ function start(s: SimdKernels): KernelPair | null {
       job = (job + 1) | 0 || 1;
       Atomics.store(ctl, JOB, job);
       Atomics.notify(ctl, JOB);
-      const r0 = mine();
-      // Sleep until the worker has finished (it notifies); if it has not even taken the call up after
-      // PICKUP_TIMEOUT_MS (it never booted), do its share here, and from now on everything.
-      const t0 = Date.now();
-      while (Atomics.load(ctl, DONE) !== job) {
-        if (Atomics.load(ctl, PICKED) !== job && Date.now() - t0 > PICKUP_TIMEOUT_MS) {
-          alive = false;
-          void worker.terminate();
-          return [r0, s.callExport(call)];
-        }
-        Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 100);
+      let r0: number;
+      let finished: boolean;
+      try {
+        r0 = mine();
+      } finally {
+        // Sleep until the worker has finished (it notifies) — also when mine() threw, so that no call is still
+        // writing into the shared memory when the next one starts.
+        finished = waitFor(job);
       }
+      if (!finished) return [r0, s.callExport(call)];
       if (ctl[STATUS] !== 0) throw new Error(`kernel worker: ${call.fn} failed (a trap in the WebAssembly kernels)`);
       workerCalls++;
       return [r0, ctl[RESULT]];

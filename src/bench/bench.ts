@@ -14,7 +14,8 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { gemvAdd } from "../core/kernels";
 import { simdKernels } from "../core/wasm/simd";
-import { parallelMap } from "../core/parallel";
+import { kernelPair, setKernelWorkerEnabled } from "../core/wasm/threads";
+import { closeWorkerPools, parallelMap, type WorkerStartup } from "../core/parallel";
 import { createRng, randnVec } from "../core/random";
 import type { Mat, Vec } from "../core/tensor";
 import { rnnBackwardBatch, rnnForwardBatch } from "../rnn/batch";
@@ -286,9 +287,16 @@ async function main(): Promise<void> {
   // Minibatch.
   const work = { ...bp, Wxh: { ...bp.Wxh, data: bp.Wxh.data.slice() }, Whh: { ...bp.Whh, data: bp.Whh.data.slice() }, Why: { ...bp.Why, data: bp.Why.data.slice() }, bh: bp.bh.slice(), by: bp.by.slice() };
   const g0 = flat(batchStep({ ...work, Wxh: { ...bp.Wxh, data: bp.Wxh.data.slice() }, Whh: { ...bp.Whh, data: bp.Whh.data.slice() }, Why: { ...bp.Why, data: bp.Why.data.slice() }, bh: bp.bh.slice(), by: bp.by.slice() }, bxs, btg, lr, clip));
+  // one core first (the kernel worker off), then two (the default: half the sequences on the kernel worker)
+  setKernelWorkerEnabled(false);
+  const oursB1 = timeIt(() => batchStep(work, bxs, btg, lr, clip), quick ? 500 : 1000, 5, 15);
+  setKernelWorkerEnabled(true);
+  const pair = simdKernels() === null ? null : kernelPair(simdKernels()!);
+  const calls0 = pair?.workerCalls ?? 0;
   const oursB = timeIt(() => batchStep(work, bxs, btg, lr, clip), quick ? 500 : 1000, 5, 15);
+  const cores = pair !== null && pair.workerCalls > calls0 ? "2 cores" : "1 core (no kernel worker)";
   const bflops = 16 * BH * BH * BT * B;
-  let line = `\nMinibatch step (B = ${B}, H = ${BH}, T = ${BT}: forward + BPTT + clipped SGD): ours ${fmt(oursB, 1)} ms (${fmt(bflops / oursB / 1e6)} GFLOP/s)`;
+  let line = `\nMinibatch step (B = ${B}, H = ${BH}, T = ${BT}: forward + BPTT + clipped SGD): ours ${fmt(oursB, 1)} ms on ${cores} (${fmt(bflops / oursB / 1e6)} GFLOP/s; ${fmt(oursB1, 1)} ms on 1 core)`;
   if (np?.batch) {
     const e = relErr(splitLike(readF64(path.join(dir, "batch.batch.out")), g0), g0);
     const nb = median(np.batch);
@@ -310,14 +318,17 @@ async function main(): Promise<void> {
   const serial = items.map((it) => gradNormCurve(it));
   const tSerial = now() - t0;
   const mod = { module: path.join(__dirname, "sweep.ts"), name: "gradNormCurve" };
+  await closeWorkerPools(); // so that the first call starts its workers: its time includes their start-up
+  let startup: WorkerStartup = { threadIds: [], started: [], ms: NaN, compiled: 0, typescriptLoaded: false };
   t0 = now();
-  await parallelMap(items.slice(0, 2), { ...mod }, { workers: 2 }); // start-up cost alone (2 workers, tiny work)
-  const tStartup = now() - t0;
-  t0 = now();
-  const par = await parallelMap<SweepItem, number[]>(items, mod, { workers: 2 });
+  const par = await parallelMap<SweepItem, number[]>(items, mod, { workers: 2, onStartup: (s) => (startup = s) });
   const tPar = now() - t0;
-  const same = JSON.stringify(par) === JSON.stringify(serial);
-  console.log(`Parallel sweep (${items.length} gradient-norm curves, H = 128, T = 3000): serial ${fmt(tSerial, 0)} ms, parallelMap on 2 workers ${fmt(tPar, 0)} ms (speed-up ${fmt(tSerial / tPar)}×, incl. ≈ ${fmt(tStartup, 0)} ms worker start-up measured alone); results identical: ${same ? "✓" : "✗"}`);
+  t0 = now();
+  const parPooled = await parallelMap<SweepItem, number[]>(items, mod, { workers: 2 }); // the same workers again
+  const tPooled = now() - t0;
+  const same = [par, parPooled].every((r) => JSON.stringify(r) === JSON.stringify(serial));
+  const cold = startup.compiled > 0 ? `, cold cache: ${startup.compiled} files compiled` : "";
+  console.log(`Parallel sweep (${items.length} gradient-norm curves, H = 128, T = 3000): serial ${fmt(tSerial, 0)} ms; parallelMap on 2 workers ${fmt(tPar, 0)} ms with new workers (speed-up ${fmt(tSerial / tPar)}×, incl. ${fmt(startup.ms, 0)} ms start-up${cold}), ${fmt(tPooled, 0)} ms with the pool's (speed-up ${fmt(tSerial / tPooled)}×); results identical: ${same ? "✓" : "✗"}`);
 
   // Targets at T = 200.
   if (TS.includes(200)) {

@@ -180,12 +180,12 @@ interface Part {
  * The batch in one part, or in two (this thread and the kernel worker, ../core/wasm/threads) when there is
  * enough work for a second core to pay: at least 4 sequences and T·B·H·(I + H + O) ≥ 2²² multiply-adds
  * (≈ 0.5 ms on one core; below that the hand-over costs more than it saves). This thread's part is the
- * smaller (≈ 47%): it also copies every operand in and the results out, part of it while the worker computes.
+ * smaller (≈ 44%): it also copies every operand in and the results out, part of it while the worker computes.
  */
 function partsOf(s: SimdKernels, B: number, T: number, I: number, H: number, O: number): { pair: KernelPair | null; parts: Part[] } {
   const pair = B >= 4 && T * B * H * (I + H + O) >= 1 << 22 ? kernelPair(s) : null;
   if (pair === null) return { pair, parts: [{ b0: 0, n: B }] };
-  const n0 = Math.max(2, Math.round(0.47 * B));
+  const n0 = Math.max(2, Math.round(0.44 * B));
   return { pair, parts: [{ b0: 0, n: n0 }, { b0: n0, n: B - n0 }] };
 }
 

@@ -67,8 +67,11 @@ export interface SimdKernels {
   backwardAllCall(p: BackwardAllArgs): KernelCall;
   /** Runs a {@link KernelCall} here (what a worker does with it), returning the export's result. */
   callExport(call: KernelCall): number;
-  /** The compiled module's bytes and the shared memory: what a worker needs to run the same kernels. */
-  readonly shared: { bytes: Uint8Array; memory: WasmMemory };
+  /**
+   * The compiled module and the shared memory: what a worker needs to run the same kernels. Posted to a worker,
+   * the module keeps its compiled (and JIT-optimised) code: the worker starts with this thread's tier-up.
+   */
+  readonly shared: { module: object; memory: WasmMemory };
 }
 
 /** Sizes, activation kind and positions (in doubles) of {@link SimdKernels.forwardAll}. */
@@ -154,7 +157,8 @@ function load(): SimdKernels | null {
   } catch {
     return null; // no shared memory here (e.g. a browser page that is not cross-origin isolated)
   }
-  const ex = new wa.Instance(new wa.Module(bytes), { env: { memory: mem } }).exports as KernelExports;
+  const module = new wa.Module(bytes);
+  const ex = new wa.Instance(module, { env: { memory: mem } }).exports as KernelExports;
   let view = new Float64Array(mem.buffer);
   return {
     reserve(n: number): Float64Array | null {
@@ -180,7 +184,7 @@ function load(): SimdKernels | null {
     forwardAllCall: (p) => ({ fn: "rnn_forward_all", args: forwardArgs(p) }),
     backwardAllCall: (p) => ({ fn: "rnn_backward_all", args: backwardArgs(p) }),
     callExport: (call) => ex[call.fn](...call.args) as number,
-    shared: { bytes, memory: mem },
+    shared: { module, memory: mem },
   };
 }
 

@@ -37,7 +37,7 @@ const JOB = 0, PICKED = 1, DONE = 2, STATUS = 3, RESULT = 4, FN = 5, ARGC = 6, A
 const WORKER_SOURCE = `
 const { workerData } = require("worker_threads");
 const ctl = new Int32Array(workerData.ctl);
-const ex = new WebAssembly.Instance(new WebAssembly.Module(workerData.bytes), { env: { memory: workerData.memory } }).exports;
+const ex = new WebAssembly.Instance(workerData.module, { env: { memory: workerData.memory } }).exports;
 const names = workerData.names;
 let seen = 0;
 for (;;) {
@@ -92,7 +92,7 @@ function start(s: SimdKernels): KernelPair | null {
   try {
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { ctl: ctlBuf, bytes: s.shared.bytes, memory: s.shared.memory, names },
+      workerData: { ctl: ctlBuf, module: s.shared.module, memory: s.shared.memory, names },
     });
   } catch {
     return null;

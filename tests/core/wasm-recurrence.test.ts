@@ -1,4 +1,6 @@
+import * as path from "path";
 import { afterEach, describe, expect, it } from "vitest";
+import { parallelMap } from "../../src/core/parallel";
 import { NonFiniteError } from "../../src/core/errors";
 import { createRng } from "../../src/core/random";
 import { SIMD_ACTIVATION, simdKernels } from "../../src/core/wasm/simd";
@@ -165,5 +167,11 @@ describe("a minibatch on two cores (the kernel worker)", () => {
     expect(err).toBeInstanceOf(NonFiniteError);
     expect((err as NonFiniteError).step).toBe(3);
     expect((err as Error).message).toMatch(/h_t/);
+  });
+
+  it("is started from the main thread only: inside parallelMap's workers the batch runs on that worker's core", async () => {
+    expect(kernelPair(simdKernels()!)).not.toBeNull();
+    const fixture = { module: path.join(__dirname, "parallel-fixture.ts"), name: "hasKernelPair" };
+    expect(await parallelMap([0, 1], fixture, { workers: 2 })).toEqual([false, false]);
   });
 });

@@ -17,7 +17,7 @@
  * left writing into the shared memory.
  */
 import * as os from "os";
-import { Worker } from "worker_threads";
+import { isMainThread, Worker } from "worker_threads";
 import type { KernelCall, SimdKernels } from "./simd";
 
 /** Two threads on one set of kernels: {@link KernelPair.run} returns [result of mine(), result of the call]. */
@@ -74,7 +74,8 @@ export function setKernelWorkerEnabled(on: boolean): void {
 
 /**
  * The kernel pair for these kernels, started on first use; null when it is switched off, when the machine has
- * one core, or when worker threads are unavailable.
+ * one core, when worker threads are unavailable, or when called from a worker thread (parallelMap's workers
+ * already keep every core busy: a kernel worker each would only oversubscribe them).
  */
 export function kernelPair(s: SimdKernels): KernelPair | null {
   if (!enabled) return null;
@@ -84,7 +85,7 @@ export function kernelPair(s: SimdKernels): KernelPair | null {
 
 function start(s: SimdKernels): KernelPair | null {
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  if (cores < 2) return null;
+  if (cores < 2 || !isMainThread) return null;
   const names = ["rnn_forward_all", "rnn_backward_all"];
   const ctlBuf = new SharedArrayBuffer((ARGS + MAX_ARGS) * 4);
   const ctl = new Int32Array(ctlBuf);

@@ -56,8 +56,11 @@ export function checkTrace(trace: unknown, fn: string, lengths: { [name: string]
   }
 }
 
-/** Checks a vanilla RNN's trace {hs, zs, ys} (made by `fn`, for T steps): hs has T + 1 entries and zs has T. */
-export function checkHiddenTrace(trace: unknown, T: number, fn: string): void {
+/**
+ * Checks a vanilla RNN's trace {hs, zs, ys} (made by `fn`, for T steps): hs has T + 1 entries and zs has T; with
+ * H given, each entry is a Float64Array of length H (the minibatch version checks its matrices itself).
+ */
+export function checkHiddenTrace(trace: unknown, T: number, fn: string, H?: number): void {
   const tr = trace as { hs?: unknown; zs?: unknown } | null;
   assert(
     typeof tr === "object" && tr !== null && Array.isArray(tr.hs) && Array.isArray(tr.zs),
@@ -69,6 +72,10 @@ export function checkHiddenTrace(trace: unknown, T: number, fn: string): void {
     hs.length === T + 1 && zs.length === T,
     () => `trace: expected hs of length T + 1 = ${T + 1} and zs of length T = ${T}, got ${hs.length} and ${zs.length}`,
   );
+  if (H !== undefined) {
+    checkRows("trace.hs", hs, H, false);
+    checkRows("trace.zs", zs, H, false);
+  }
 }
 
 /** The truncation length k of `opts` (T, i.e. full BPTT, when omitted). */

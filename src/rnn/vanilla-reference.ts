@@ -105,7 +105,7 @@ export function checkBackwardArgs(
   const { input: I, hidden: H, output: O } = rnnSizes(p);
   checkSequence(xs, I, finite);
   const T = xs.length;
-  checkHiddenTrace(trace, T, "rnnForward");
+  checkHiddenTrace(trace, T, "rnnForward", H);
   checkDys(dys, T, O, finite);
   const k = truncationOf(opts, T);
   return { I, H, O, T, k };

@@ -192,8 +192,8 @@ function forwardSimd(p: RnnParams, xs: Vec[], h0: Vec | undefined, I: number, H:
 function backwardFullSimd(
   p: RnnParams,
   xs: Vec[],
-  hsJs: Float64Array,
-  zsJs: Float64Array,
+  hsJs: Vec[],
+  zsJs: Vec[],
   dys: Vec[],
   g: RnnGrads,
   I: number,
@@ -219,14 +219,14 @@ function backwardFullSimd(
   const z = gby + O; // z_1..z_T, copied in for relu only
   const v = s === null || kind === null ? null : s.reserve(z + T * H);
   if (s === null || v === null || kind === null) return null;
-  v.set(hsJs.subarray(0, (T + 1) * H), h);
+  putRows(v, h, hsJs, H); // row by row: cheaper than finding out whether the rows are one block already
   putRows(v, x, xs, I);
   putRows(v, dy, dys, O);
   if (s.nonfinite(T * I, x) || s.nonfinite(T * O, dy)) {
     checkSequence(xs, I); // one of them throws, naming the entry
     checkDys(dys, T, O);
   }
-  if (kind === SIMD_ACTIVATION.relu) v.set(zsJs.subarray(0, T * H), z);
+  if (kind === SIMD_ACTIVATION.relu) putRows(v, z, zsJs, H);
   v.set(p.Why.data, wy);
   putTransposed(v, w, H, H, p.Whh.data);
   v.fill(0, gy, z);
@@ -268,14 +268,14 @@ export function rnnBackward(
   // finiteness of xs and dys: in the kernels' memory (backwardFullSimd) or just below
   const { I, H, O, T, k } = checkBackwardArgs(p, xs, trace, dys, opts, false);
   const act = p.activation;
-  const hs = stackRows(trace.hs, H); // rows h_0..h_T
-  const zs = stackRows(trace.zs, H); // rows z_1..z_T
   const g = zeroGrads(I, H, O);
   const explode = "the gradient exploded past float64 in the backward pass";
   if (k >= T) {
-    const fast = backwardFullSimd(p, xs, hs, zs, dys, g, I, H, O, explode);
+    const fast = backwardFullSimd(p, xs, trace.hs, trace.zs, dys, g, I, H, O, explode);
     if (fast !== null) return { grads: g, dhs: rowViews(fast, 0, T + 1, H) };
   }
+  const hs = stackRows(trace.hs, H); // rows h_0..h_T
+  const zs = stackRows(trace.zs, H); // rows z_1..z_T
   checkSequence(xs, I);
   checkDys(dys, T, O);
   const X = stackRows(xs, I);

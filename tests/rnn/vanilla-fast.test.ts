@@ -118,3 +118,16 @@ describe("kernels against the textbook sums", () => {
       expect(relErr(y, want3)).toBeLessThan(1e-14);
     });
 });
+
+describe("a trace whose rows are not what rnnForward made", () => {
+  it("is refused with the row named, before anything is read from it", () => {
+    const p = initRnnParams(createRng(2), { input: 2, hidden: 3, output: 2, activation: "tanh" });
+    const xs = [Float64Array.of(1, 0), Float64Array.of(0, 1)];
+    const tr = rnnForward(p, xs);
+    const dys = tr.ys.map((y) => y.slice());
+    const short = { ...tr, hs: tr.hs.map((h, t) => (t === 1 ? h.subarray(0, 2) : h)) };
+    expect(() => rnnBackward(p, xs, short, dys)).toThrow(/trace\.hs\[1\]: expected length 3, got length 2/);
+    const notF64 = { ...tr, zs: [tr.zs[0], Array.from(tr.zs[1]) as unknown as Float64Array] };
+    expect(() => rnnBackwardReference(p, xs, notF64, dys)).toThrow(/trace\.zs\[1\]: expected a Float64Array/);
+  });
+});

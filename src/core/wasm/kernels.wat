@@ -241,75 +241,46 @@
   ;; ---- The recurrence whole: activations and the per-step products, without a return to JavaScript ----
   ;; Activation kinds: 0 linear, 1 tanh, 2 relu (sigmoid stays in JavaScript).
 
-  ;; tanh of both lanes, to within a few ulps of Math.tanh (tests/core/wasm.test.ts measures how close):
+  ;; The constants of $tanh_row. Mutable globals, though never written: V8 rebuilds a v128.const (or an immutable
+  ;; global, or a local set once to one) from an immediate at every use inside a loop, three instructions each —
+  ;; twenty of them were half the loop; a mutable global is one load.
+  (global $tanh_clamp (mut v128) (v128.const f64x2 20 20)) ;; tanh rounds to ±1 beyond
+  (global $inv_ln2 (mut v128) (v128.const f64x2 0x1.71547652b82fep0 0x1.71547652b82fep0)) ;; 1/ln 2
+  (global $round_magic (mut v128) (v128.const f64x2 0x1.8p52 0x1.8p52)) ;; 1.5·2^52: adding it rounds to an integer
+  (global $ln2_hi (mut v128) (v128.const f64x2 0x1.62e42feep-1 0x1.62e42feep-1)) ;; ln 2 to 32 bits: k·ln2_hi is exact
+  (global $ln2_lo (mut v128) (v128.const f64x2 1.90821492927058770002e-10 1.90821492927058770002e-10)) ;; ln 2 − ln2_hi
+  (global $inv_fact2 (mut v128) (v128.const f64x2 0.5 0.5)) ;; 1/2!
+  (global $inv_fact3 (mut v128) (v128.const f64x2 1.6666666666666666e-1 1.6666666666666666e-1)) ;; 1/3!
+  (global $inv_fact4 (mut v128) (v128.const f64x2 4.1666666666666664e-2 4.1666666666666664e-2)) ;; 1/4!
+  (global $inv_fact5 (mut v128) (v128.const f64x2 8.333333333333333e-3 8.333333333333333e-3)) ;; 1/5!
+  (global $inv_fact6 (mut v128) (v128.const f64x2 1.388888888888889e-3 1.388888888888889e-3)) ;; 1/6!
+  (global $inv_fact7 (mut v128) (v128.const f64x2 1.984126984126984e-4 1.984126984126984e-4)) ;; 1/7!
+  (global $inv_fact8 (mut v128) (v128.const f64x2 2.48015873015873e-5 2.48015873015873e-5)) ;; 1/8!
+  (global $inv_fact9 (mut v128) (v128.const f64x2 2.7557319223985893e-6 2.7557319223985893e-6)) ;; 1/9!
+  (global $inv_fact10 (mut v128) (v128.const f64x2 2.7557319223985888e-7 2.7557319223985888e-7)) ;; 1/10!
+  (global $inv_fact11 (mut v128) (v128.const f64x2 2.505210838544172e-8 2.505210838544172e-8)) ;; 1/11!
+  (global $inv_fact12 (mut v128) (v128.const f64x2 2.08767569878681e-9 2.08767569878681e-9)) ;; 1/12!
+  (global $inv_fact13 (mut v128) (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10)) ;; 1/13!
+  (global $exp_bias (mut v128) (v128.const i64x2 4843621399236967425 4843621399236967425)) ;; bits(1.5·2^52) − 1023
+  (global $one (mut v128) (v128.const f64x2 1 1))
+  (global $two (mut v128) (v128.const f64x2 2 2))
+  (global $sign_bit (mut v128) (v128.const i64x2 0x8000000000000000 0x8000000000000000))
+
+  ;; h[i] = tanh z[i] for i < n, two lanes at a time (the odd last entry through lane 0); returns 1 when some
+  ;; h[i] is not finite (NaN), else 0. Within a few ulps of Math.tanh (tests/core/wasm-recurrence.test.ts
+  ;; measures how close):
   ;;   tanh|x| = e / (e + 2),   e = expm1(2|x|) = 2^k·expm1(r) + (2^k − 1),   2|x| = k·ln 2 + r, |r| ≤ ½ln 2,
   ;; with expm1(r) by its Taylor series to r^13 (the remainder is below 1e-17 of r), k rounded by adding
   ;; 1.5·2^52, and ln 2 split in two (Cody–Waite: k·ln2_hi is exact) so that r keeps full precision. Small |x|
   ;; (k = 0) keeps full relative precision: e = expm1(2|x|) exactly as computed, no 1 − … cancellation.
   ;; |x| is clamped at 20, beyond which tanh rounds to 1; NaN passes through min; the sign is put back last
   ;; (tanh is odd; −0 stays −0; ±∞ give ±1 as Math.tanh does).
-  (func $tanh2 (param $x v128) (result v128)
-    (local $y v128) (local $t v128) (local $k v128) (local $r v128) (local $q v128) (local $s v128) (local $e v128)
-    (local $r2 v128) (local $r4 v128)
-    (local.set $y (f64x2.min (f64x2.abs (local.get $x)) (v128.const f64x2 20 20)))
-    (local.set $y (f64x2.add (local.get $y) (local.get $y)))
-    (local.set $t (f64x2.add (f64x2.mul (local.get $y) (v128.const f64x2 0x1.71547652b82fep0 0x1.71547652b82fep0))
-      (v128.const f64x2 0x1.8p52 0x1.8p52)))
-    (local.set $k (f64x2.sub (local.get $t) (v128.const f64x2 0x1.8p52 0x1.8p52)))
-    (local.set $r (f64x2.sub
-      (f64x2.sub (local.get $y) (f64x2.mul (local.get $k) (v128.const f64x2 0x1.62e42feep-1 0x1.62e42feep-1)))
-      (f64x2.mul (local.get $k) (v128.const f64x2 1.90821492927058770002e-10 1.90821492927058770002e-10))))
-    ;; q = 1/2! + r/3! + … + r^11/13! by Estrin's scheme (pairs, then r², r⁴: a short dependency chain),
-    ;; expm1(r) = r + r²·q
-    (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
-    (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
-    (local.set $q (f64x2.add
-      (f64x2.add (f64x2.add (v128.const f64x2 0.5 0.5) (f64x2.mul (v128.const f64x2 1.6666666666666666e-1 1.6666666666666666e-1) (local.get $r)))
-        (f64x2.mul (local.get $r2) (f64x2.add (v128.const f64x2 4.1666666666666664e-2 4.1666666666666664e-2) (f64x2.mul (v128.const f64x2 8.333333333333333e-3 8.333333333333333e-3) (local.get $r)))))
-      (f64x2.mul (local.get $r4) (f64x2.add
-        (f64x2.add (f64x2.add (v128.const f64x2 1.388888888888889e-3 1.388888888888889e-3) (f64x2.mul (v128.const f64x2 1.984126984126984e-4 1.984126984126984e-4) (local.get $r)))
-          (f64x2.mul (local.get $r2) (f64x2.add (v128.const f64x2 2.48015873015873e-5 2.48015873015873e-5) (f64x2.mul (v128.const f64x2 2.7557319223985893e-6 2.7557319223985893e-6) (local.get $r)))))
-        (f64x2.mul (local.get $r4) (f64x2.add (f64x2.add (v128.const f64x2 2.7557319223985888e-7 2.7557319223985888e-7) (f64x2.mul (v128.const f64x2 2.505210838544172e-8 2.505210838544172e-8) (local.get $r)))
-          (f64x2.mul (local.get $r2) (f64x2.add (v128.const f64x2 2.08767569878681e-9 2.08767569878681e-9) (f64x2.mul (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10) (local.get $r))))))))))
-    (local.set $q (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (local.get $q))))
-    ;; s = 2^k: k sits in the low bits of t, so bits(t) − bits(1.5·2^52) + 1023, shifted into the exponent
-    (local.set $s (i64x2.shl (i64x2.sub (local.get $t) (v128.const i64x2 4843621399236967425 4843621399236967425)) (i32.const 52)))
-    (local.set $e (f64x2.add (f64x2.mul (local.get $s) (local.get $q)) (f64x2.sub (local.get $s) (v128.const f64x2 1 1))))
-    (v128.or
-      (f64x2.div (local.get $e) (f64x2.add (local.get $e) (v128.const f64x2 2 2)))
-      (v128.and (local.get $x) (v128.const i64x2 0x8000000000000000 0x8000000000000000))))
-
-  ;; h[i] = tanh z[i] for i < n, by $tanh2's formula written out in the loop (a call per pair costs as much as
-  ;; the arithmetic); returns 1 when some h[i] is not finite (NaN), else 0. The odd last entry goes through the
-  ;; same code in lane 0.
   (func $tanh_row (param $n i32) (param $z i32) (param $h i32) (result i32)
-    (local $i i32) (local $x v128) (local $chk v128) (local $full i32)
-    (local $y v128) (local $t v128) (local $k v128) (local $r v128) (local $q v128) (local $s v128) (local $e v128) (local $r2 v128) (local $r4 v128)
-    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128) (local $c8 v128) (local $c9 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128) (local $c14 v128) (local $c15 v128) (local $c16 v128) (local $c17 v128) (local $c18 v128) (local $c19 v128) (local $c20 v128)
+    (local $i i32) (local $full i32) (local $x v128) (local $chk v128)
+    (local $y v128) (local $t v128) (local $k v128) (local $r v128) (local $r2 v128) (local $r4 v128)
+    (local $q v128) (local $s v128) (local $e v128)
     (local.set $chk (v128.const f64x2 0 0))
     (local.set $i (i32.const 0))
-    ;; the constants of $tanh2, in the order they appear there
-    (local.set $c0 (v128.const f64x2 20 20))
-    (local.set $c1 (v128.const f64x2 0x1.71547652b82fep0 0x1.71547652b82fep0))
-    (local.set $c2 (v128.const f64x2 0x1.8p52 0x1.8p52))
-    (local.set $c3 (v128.const f64x2 0x1.62e42feep-1 0x1.62e42feep-1))
-    (local.set $c4 (v128.const f64x2 1.90821492927058770002e-10 1.90821492927058770002e-10))
-    (local.set $c5 (v128.const f64x2 0.5 0.5))
-    (local.set $c6 (v128.const f64x2 1.6666666666666666e-1 1.6666666666666666e-1))
-    (local.set $c7 (v128.const f64x2 4.1666666666666664e-2 4.1666666666666664e-2))
-    (local.set $c8 (v128.const f64x2 8.333333333333333e-3 8.333333333333333e-3))
-    (local.set $c9 (v128.const f64x2 1.388888888888889e-3 1.388888888888889e-3))
-    (local.set $c10 (v128.const f64x2 1.984126984126984e-4 1.984126984126984e-4))
-    (local.set $c11 (v128.const f64x2 2.48015873015873e-5 2.48015873015873e-5))
-    (local.set $c12 (v128.const f64x2 2.7557319223985893e-6 2.7557319223985893e-6))
-    (local.set $c13 (v128.const f64x2 2.7557319223985888e-7 2.7557319223985888e-7))
-    (local.set $c14 (v128.const f64x2 2.505210838544172e-8 2.505210838544172e-8))
-    (local.set $c15 (v128.const f64x2 2.08767569878681e-9 2.08767569878681e-9))
-    (local.set $c16 (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10))
-    (local.set $c17 (v128.const i64x2 4843621399236967425 4843621399236967425))
-    (local.set $c18 (v128.const f64x2 1 1))
-    (local.set $c19 (v128.const f64x2 2 2))
-    (local.set $c20 (v128.const i64x2 0x8000000000000000 0x8000000000000000))
     (block $done
       (loop $pairs
         (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
@@ -317,33 +288,32 @@
         (local.set $x (if (result v128) (local.get $full)
           (then (v128.load align=8 (local.get $z)))
           (else (v128.load64_zero align=8 (local.get $z)))))
-        (local.set $y (f64x2.min (f64x2.abs (local.get $x)) (local.get $c0)))
+        (local.set $y (f64x2.min (f64x2.abs (local.get $x)) (global.get $tanh_clamp)))
         (local.set $y (f64x2.add (local.get $y) (local.get $y)))
-        (local.set $t (f64x2.add (f64x2.mul (local.get $y) (local.get $c1))
-          (local.get $c2)))
-        (local.set $k (f64x2.sub (local.get $t) (local.get $c2)))
+        (local.set $t (f64x2.add (f64x2.mul (local.get $y) (global.get $inv_ln2)) (global.get $round_magic)))
+        (local.set $k (f64x2.sub (local.get $t) (global.get $round_magic)))
         (local.set $r (f64x2.sub
-          (f64x2.sub (local.get $y) (f64x2.mul (local.get $k) (local.get $c3)))
-          (f64x2.mul (local.get $k) (local.get $c4))))
-        ;; q = 1/2! + r/3! + … + r^11/13! by Estrin's scheme (pairs, then r², r⁴: a short dependency chain),
+          (f64x2.sub (local.get $y) (f64x2.mul (local.get $k) (global.get $ln2_hi)))
+          (f64x2.mul (local.get $k) (global.get $ln2_lo))))
+        ;; q = 1/2! + r/3! + … + r^11/13! by Estrin's scheme (pairs, then r², r⁴: a short dependency chain);
         ;; expm1(r) = r + r²·q
         (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
         (local.set $r4 (f64x2.mul (local.get $r2) (local.get $r2)))
         (local.set $q (f64x2.add
-          (f64x2.add (f64x2.add (local.get $c5) (f64x2.mul (local.get $c6) (local.get $r)))
-            (f64x2.mul (local.get $r2) (f64x2.add (local.get $c7) (f64x2.mul (local.get $c8) (local.get $r)))))
+          (f64x2.add (f64x2.add (global.get $inv_fact2) (f64x2.mul (global.get $inv_fact3) (local.get $r)))
+            (f64x2.mul (local.get $r2) (f64x2.add (global.get $inv_fact4) (f64x2.mul (global.get $inv_fact5) (local.get $r)))))
           (f64x2.mul (local.get $r4) (f64x2.add
-            (f64x2.add (f64x2.add (local.get $c9) (f64x2.mul (local.get $c10) (local.get $r)))
-              (f64x2.mul (local.get $r2) (f64x2.add (local.get $c11) (f64x2.mul (local.get $c12) (local.get $r)))))
-            (f64x2.mul (local.get $r4) (f64x2.add (f64x2.add (local.get $c13) (f64x2.mul (local.get $c14) (local.get $r)))
-              (f64x2.mul (local.get $r2) (f64x2.add (local.get $c15) (f64x2.mul (local.get $c16) (local.get $r))))))))))
+            (f64x2.add (f64x2.add (global.get $inv_fact6) (f64x2.mul (global.get $inv_fact7) (local.get $r)))
+              (f64x2.mul (local.get $r2) (f64x2.add (global.get $inv_fact8) (f64x2.mul (global.get $inv_fact9) (local.get $r)))))
+            (f64x2.mul (local.get $r4) (f64x2.add (f64x2.add (global.get $inv_fact10) (f64x2.mul (global.get $inv_fact11) (local.get $r)))
+              (f64x2.mul (local.get $r2) (f64x2.add (global.get $inv_fact12) (f64x2.mul (global.get $inv_fact13) (local.get $r))))))))))
         (local.set $q (f64x2.add (local.get $r) (f64x2.mul (local.get $r2) (local.get $q))))
         ;; s = 2^k: k sits in the low bits of t, so bits(t) − bits(1.5·2^52) + 1023, shifted into the exponent
-        (local.set $s (i64x2.shl (i64x2.sub (local.get $t) (local.get $c17)) (i32.const 52)))
-        (local.set $e (f64x2.add (f64x2.mul (local.get $s) (local.get $q)) (f64x2.sub (local.get $s) (local.get $c18))))
+        (local.set $s (i64x2.shl (i64x2.sub (local.get $t) (global.get $exp_bias)) (i32.const 52)))
+        (local.set $e (f64x2.add (f64x2.mul (local.get $s) (local.get $q)) (f64x2.sub (local.get $s) (global.get $one))))
         (local.set $x (v128.or
-          (f64x2.div (local.get $e) (f64x2.add (local.get $e) (local.get $c19)))
-          (v128.and (local.get $x) (local.get $c20))))
+          (f64x2.div (local.get $e) (f64x2.add (local.get $e) (global.get $two)))
+          (v128.and (local.get $x) (global.get $sign_bit))))
         (if (local.get $full)
           (then (v128.store align=8 (local.get $h) (local.get $x)))
           (else (v128.store64_lane align=8 0 (local.get $h) (local.get $x))))
@@ -354,13 +324,12 @@
         (br $pairs)))
     (v128.any_true (f64x2.ne (local.get $chk) (local.get $chk))))
 
-  ;; φ of both lanes for the given kind; relu is z > 0 ? z : 0 (so NaN gives 0, as in JavaScript).
+  ;; φ of both lanes for relu (kind 2: z > 0 ? z : 0, so NaN gives 0, as in JavaScript) and linear (kind 0);
+  ;; tanh has its own loop ($tanh_row).
   (func $phi2 (param $kind i32) (param $z v128) (result v128)
-    (if (result v128) (i32.eq (local.get $kind) (i32.const 1))
-      (then (call $tanh2 (local.get $z)))
-      (else (if (result v128) (i32.eq (local.get $kind) (i32.const 2))
-        (then (v128.and (local.get $z) (f64x2.gt (local.get $z) (v128.const f64x2 0 0))))
-        (else (local.get $z))))))
+    (if (result v128) (i32.eq (local.get $kind) (i32.const 2))
+      (then (v128.and (local.get $z) (f64x2.gt (local.get $z) (v128.const f64x2 0 0))))
+      (else (local.get $z))))
 
   ;; h[i] = φ(z[i]) for i < n; returns 1 when some h[i] is not finite, else 0.
   (func $act (param $kind i32) (param $n i32) (param $z i32) (param $h i32) (result i32)

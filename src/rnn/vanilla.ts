@@ -19,10 +19,12 @@
  * ../core/kernels. The trace's vectors are views into one Float64Array per pass (no per-step allocation).
  *
  * Where WebAssembly SIMD is available (../core/wasm/simd), the products run as f64x2 kernels, 3–4× the scalar
- * JavaScript at every H measured (16–256), and the forward pass and full BPTT each run whole in the kernels'
- * memory: inputs and weights copied in once, per step one SIMD mat-vec plus the activation in JavaScript
- * (Math.tanh, so results match the reference's), the trace or the gradients copied out once; under truncation
- * the carried mat-vecs run there with Whhᵀ resident. Otherwise the JavaScript kernels do it all.
+ * JavaScript at every H measured (16–256), and the forward pass and full BPTT are each one call into the
+ * kernels: inputs and weights copied in (and checked for NaN/∞ there) once, the recurrence run there with its
+ * activation (the kernels' own tanh, within 4 ulps of Math.tanh: results agree with the reference's to ~1e-15,
+ * not bit for bit), the trace or the gradients copied out once. Sigmoid units, and the truncated BPTT's outer
+ * loop, stay in JavaScript (under truncation the carried mat-vecs run in the kernels with Whhᵀ resident).
+ * Otherwise the JavaScript kernels do it all.
  */
 import { colSumAdd, gemvAdd, transposeData } from "../core/kernels";
 import { gemmAddFast, gemmTNAddFast, putTransposed, SIMD_ACTIVATION, simdKernels } from "../core/wasm/simd";

@@ -117,6 +117,6 @@ export function cobwebPlot(input: CobwebInput): TopLevelSpec {
     const inside = [...finite].reverse().find((v) => v >= r.lo && v <= r.hi) ?? finite[0];
     notes.push({ x: inside, y: inside, text: `→ x${end} = ${input.iterates[end]}`, dot: false, dy: 16 });
   }
-  const { layers, x, y } = mapLayers({ ...input, annotations: [...(input.annotations ?? []), ...notes] }, [path]);
+  const { layers } = mapLayers({ ...input, annotations: [...(input.annotations ?? []), ...notes] }, [path]);
   return panel(input, `Cobweb plot "${input.title ?? ""}": ${finite.length} iterates of ${input.curves[0].name}.`, layers);
 }

@@ -8,7 +8,7 @@
  */
 import { qr, scaleToSpectralRadius } from "../core/linalg";
 import { randn, randUniform, type Rng } from "../core/random";
-import { assert, checkFiniteNumber, checkInt, checkMat, checkPositive, describe, identity, transpose, type Mat } from "../core/tensor";
+import { assert, checkFiniteNumber, checkInt, checkPositive, describe, identity, transpose, type Mat } from "../core/tensor";
 import { initRnnParams, type RnnInitOptions } from "../rnn/params";
 import type { RnnParams } from "../rnn/vanilla";
 

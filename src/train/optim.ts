@@ -11,7 +11,7 @@
  * the gradient, PyTorch's `weight_decay` in SGD and Adam) belongs to the loss: add it with the regularizers in
  * src/remedies. For plain SGD the two coincide (wd = λ); for Adam they do not.
  */
-import { assert, checkFiniteNumber, describe, isMat, tensorData, type Mat, type Vec } from "../core/tensor";
+import { assert, checkFiniteNumber, describe, isMat, tensorData } from "../core/tensor";
 import type { TensorMap } from "../rnn/gradcheck";
 
 /** Which update rule. */

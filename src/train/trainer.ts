@@ -18,7 +18,7 @@
 import { NonFiniteError } from "../core/errors";
 import { spectralNorm, spectralRadius } from "../core/linalg";
 import { createRng } from "../core/random";
-import { assert, checkFiniteNumber, checkInt, checkPositive, describe, firstNonFinite, isMat, norm2, tensorData, type Mat, type Vec } from "../core/tensor";
+import { assert, checkInt, checkPositive, describe, firstNonFinite, isMat, tensorData, type Mat, type Vec } from "../core/tensor";
 import type { TensorMap } from "../rnn/gradcheck";
 import { adaptiveGradClip, clipGradNorm, clipGradNormPerTensor, clipGradValue, totalGradNorm } from "../remedies/clip";
 import { decoupledWeightDecay, l1Penalty, l2Penalty, maxNormConstraint } from "../remedies/regularize";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { spectralNorm, spectralRadius } from "../../src/core/linalg";
-import { createRng, randn } from "../../src/core/random";
-import { matFrom, matmul, transpose, zeros, type Mat } from "../../src/core/tensor";
+import { createRng } from "../../src/core/random";
+import { matmul, transpose, type Mat } from "../../src/core/tensor";
 import { initRnnParams } from "../../src/rnn/params";
 import {
   initRnn,

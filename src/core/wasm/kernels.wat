@@ -241,7 +241,7 @@
   ;; ---- The recurrence whole: activations and the per-step products, without a return to JavaScript ----
   ;; Activation kinds: 0 linear, 1 tanh, 2 relu (sigmoid stays in JavaScript).
 
-  ;; The constants of $tanh_row. Mutable globals, though never written: V8 rebuilds a v128.const (or an immutable
+  ;; The constants of $tanh_row (and $one of $dact). Mutable globals, though never written: V8 rebuilds a v128.const (or an immutable
   ;; global, or a local set once to one) from an immediate at every use inside a loop, three instructions each —
   ;; twenty of them were half the loop; a mutable global is one load.
   (global $tanh_clamp (mut v128) (v128.const f64x2 20 20)) ;; tanh rounds to ±1 beyond
@@ -374,7 +374,7 @@
         (local.set $chk (f64x2.add (local.get $chk) (f64x2.sub (local.get $d) (local.get $d))))
         (if (i32.eq (local.get $kind) (i32.const 1))
           (then (local.set $d (f64x2.mul (local.get $d)
-            (f64x2.sub (v128.const f64x2 1 1) (f64x2.mul (local.get $hv) (local.get $hv)))))))
+            (f64x2.sub (global.get $one) (f64x2.mul (local.get $hv) (local.get $hv)))))))
         (if (i32.eq (local.get $kind) (i32.const 2))
           (then (local.set $d (v128.and (local.get $d)
             (f64x2.gt (if (result v128) (i32.lt_s (i32.add (local.get $i) (i32.const 2)) (i32.add (local.get $n) (i32.const 1)))

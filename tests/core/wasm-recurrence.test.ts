@@ -4,7 +4,7 @@ import { parallelMap } from "../../src/core/parallel";
 import { NonFiniteError } from "../../src/core/errors";
 import { createRng } from "../../src/core/random";
 import { SIMD_ACTIVATION, simdKernels } from "../../src/core/wasm/simd";
-import { kernelPair, setKernelWorkerEnabled } from "../../src/core/wasm/threads";
+import { kernelPair, setKernelWorkerEnabled, startKernelPair } from "../../src/core/wasm/threads";
 import { rnnBackwardBatch, rnnForwardBatch } from "../../src/rnn/batch";
 import { initRnnParams } from "../../src/rnn/params";
 import { rnnBackward, rnnForward } from "../../src/rnn/vanilla";
@@ -173,5 +173,34 @@ describe("a minibatch on two cores (the kernel worker)", () => {
     expect(kernelPair(simdKernels()!)).not.toBeNull();
     const fixture = { module: path.join(__dirname, "parallel-fixture.ts"), name: "hasKernelPair" };
     expect(await parallelMap([0, 1], fixture, { workers: 2 })).toEqual([false, false]);
+  });
+
+  it("a worker that never takes a call up is given up after the timeout: the call runs here, now and from then on", () => {
+    const s = simdKernels()!;
+    // the worker boots but never reads the control block
+    const dead = startKernelPair(s, { workerSource: "setInterval(() => {}, 60_000);", pickupTimeoutMs: 200 })!;
+    expect(dead).not.toBeNull();
+    // two independent sums into the shared memory: one here, one "on the worker" (in the end, here too)
+    // T = 3, B = 2, I = 2, H = 3, O = 1: shared weights at 0..21, then X (12), H_0..H_3 (24), Z (18), Y (6) per call
+    const mk = (base: number) => ({ T: 3, B: 2, I: 2, H: 3, O: 1, kind: SIMD_ACTIVATION.tanh,
+      x: base, wxt: 0, w: 6, wyt: 15, bh: 18, by: 21, h: base + 12, z: base + 36, y: base + 54 });
+    const v = s.reserve(200)!;
+    for (let i = 0; i < 200; i++) v[i] = 0.1 * Math.sin(i);
+    const a = mk(30), b = mk(100);
+    v.fill(0, a.h, a.h + 6);
+    v.fill(0, b.h, b.h + 6);
+    const want = v.slice(); // the same computations, both here, on a copy of the inputs
+    const t0 = Date.now();
+    expect(dead.run(s.forwardAllCall(b), () => s.forwardAll(a))).toEqual([-1, -1]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    expect(dead.workerCalls).toBe(0);
+    const got = v.slice(0, 200);
+    v.set(want.subarray(0, 200), 0);
+    s.forwardAll(a);
+    s.forwardAll(b);
+    expect(got).toEqual(v.slice(0, 200));
+    const t1 = Date.now();
+    dead.run(s.forwardAllCall(b), () => s.forwardAll(a)); // given up: no second wait
+    expect(Date.now() - t1).toBeLessThan(200);
   });
 });

@@ -79,19 +79,27 @@ export function setKernelWorkerEnabled(on: boolean): void {
  */
 export function kernelPair(s: SimdKernels): KernelPair | null {
   if (!enabled) return null;
-  if (pair === undefined) pair = start(s);
+  if (pair === undefined) pair = startKernelPair(s);
   return pair;
 }
 
-function start(s: SimdKernels): KernelPair | null {
+/**
+ * Starts a new pair (what {@link kernelPair} does once). @internal The options are for tests: another worker
+ * source (e.g. one that never answers) and a shorter pick-up timeout.
+ */
+export function startKernelPair(
+  s: SimdKernels,
+  opts: { workerSource?: string; pickupTimeoutMs?: number } = {},
+): KernelPair | null {
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   if (cores < 2 || !isMainThread) return null;
+  const pickupTimeoutMs = opts.pickupTimeoutMs ?? PICKUP_TIMEOUT_MS;
   const names = ["rnn_forward_all", "rnn_backward_all"];
   const ctlBuf = new SharedArrayBuffer((ARGS + MAX_ARGS) * 4);
   const ctl = new Int32Array(ctlBuf);
   let worker: Worker;
   try {
-    worker = new Worker(WORKER_SOURCE, {
+    worker = new Worker(opts.workerSource ?? WORKER_SOURCE, {
       eval: true,
       workerData: { ctl: ctlBuf, module: s.shared.module, memory: s.shared.memory, names },
     });
@@ -106,12 +114,12 @@ function start(s: SimdKernels): KernelPair | null {
   let workerCalls = 0;
   /**
    * Waits until the worker has finished `j`: true then; false when it has not even taken the call up after
-   * PICKUP_TIMEOUT_MS (it never booted), and is given up for good.
+   * pickupTimeoutMs (it never booted), and is given up for good.
    */
   const waitFor = (j: number): boolean => {
     const t0 = Date.now();
     while (Atomics.load(ctl, DONE) !== j) {
-      if (Atomics.load(ctl, PICKED) !== j && Date.now() - t0 > PICKUP_TIMEOUT_MS) {
+      if (Atomics.load(ctl, PICKED) !== j && Date.now() - t0 > pickupTimeoutMs) {
         alive = false;
         void worker.terminate();
         return false;

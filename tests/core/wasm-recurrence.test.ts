@@ -128,6 +128,23 @@ describe("a minibatch on two cores (the kernel worker)", () => {
       ref.hs[t].forEach((h, i) => expect(Math.abs(tr2.hs[t].data[b * H + i] - h)).toBeLessThanOrEqual(1e-12));
   });
 
+  it("relu and linear units too (relu's backward reads Z, copied in per half)", () => {
+    for (const activation of ["relu", "linear"] as const) {
+      const q = initRnnParams(createRng(8), { input: I, hidden: H, output: O, activation, recurrentStd: 0.5 / Math.sqrt(H) });
+      setKernelWorkerEnabled(false);
+      const g1 = rnnBackwardBatch(q, xs, rnnForwardBatch(q, xs), dys);
+      setKernelWorkerEnabled(true);
+      const before = kernelPair(simdKernels()!)!.workerCalls;
+      const g2 = rnnBackwardBatch(q, xs, rnnForwardBatch(q, xs), dys);
+      expect(kernelPair(simdKernels()!)!.workerCalls).toBe(before + 2);
+      for (let t = 0; t <= T; t += 13) expect(g2.dhs[t].data).toEqual(g1.dhs[t].data);
+      for (const k of ["Wxh", "Whh", "Why"] as const) {
+        const scale = Math.max(...Array.from(g1.grads[k].data, Math.abs));
+        g1.grads[k].data.forEach((w, i) => expect(Math.abs(g2.grads[k].data[i] - w)).toBeLessThanOrEqual(1e-12 * scale));
+      }
+    }
+  });
+
   it("keeps working after the shared memory grows under a running worker", () => {
     const tr = rnnForwardBatch(p, xs); // the worker is up
     const T2 = 3 * T; // needs more memory than before

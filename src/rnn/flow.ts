@@ -13,6 +13,7 @@ import { assert, checkInt, describe, vecFrom, type Vec } from "../core/tensor";
 import { checkActivation, type Activation } from "./activation";
 import { jacobianProducts, jacobianSpectra, gradNormsPerStep } from "./jacobian";
 import { squaredError } from "./loss";
+import { initRnnParams } from "./params";
 import { rnnBackward, rnnForward, type RnnParams, type RnnTrace } from "./vanilla";
 
 /**
@@ -131,3 +132,32 @@ export function finalLossGradNorms(p: RnnParams, xs: Vec[], target: ArrayLike<nu
   const { dys } = squaredError(trace.ys, targets);
   return gradNormsPerStep(rnnBackward(p, xs, trace, dys).dhs);
 }
+
+/** One item of a gradient-norm sweep ({@link gradNormCurve}): the recurrent scale w and what stays fixed. */
+export interface GradNormSweepItem {
+  /** Recurrent scale: Whh has N(0, w²/H) entries, so its spectral radius is ≈ w for large H. */
+  w: number;
+  /** Hidden units H (inputs and outputs are H-dimensional too). */
+  hidden: number;
+  /** Sequence length T. */
+  steps: number;
+  /** Seed of the weights and inputs: the same for every w, so that the curves differ only by w. */
+  seed: number;
+}
+
+/**
+ * ‖∂L/∂h_t‖₂ for t = 0..T through a tanh RNN whose Whh has N(0, w²/H) entries, L = ½‖y_T‖² on the last step
+ * only (inputs x_t ~ N(0, I)): {@link finalLossGradNorms} for one seeded network. One item of a sweep over w
+ * that a notebook precomputes for an explorable chart; a plain function of plain data, so that
+ * `parallelMap(items, { module: "./src/rnn/flow.ts", name: "gradNormCurve" })` can run the sweep on every core.
+ * @throws NonFiniteError when the gradient overflows float64 (for T = 3000 at H = 128, somewhere past w ≈ 2.25)
+ * @example gradNormCurve({ w: 1, hidden: 16, steps: 100, seed: 3 })[0] // ‖∂L/∂h_0‖
+ */
+export function gradNormCurve(item: GradNormSweepItem): number[] {
+  const { w, hidden: H, steps: T, seed } = item;
+  const rng = createRng(seed);
+  const p = initRnnParams(rng, { input: H, hidden: H, output: H, activation: "tanh", recurrentStd: w / Math.sqrt(H) });
+  const xs = Array.from({ length: T }, () => randnVec(rng, H));
+  return finalLossGradNorms(p, xs, new Float64Array(H));
+}
+

@@ -396,7 +396,7 @@
   ;; and $z (Z_1..Z_T, holding X Wxhᵀ + bh on entry):  Z_t += H_{t−1} Whhᵀ,  H_t = φ(Z_t).
   ;; $w is Whh (row-major) when B = 1, used by gemv (z_t += Whh h_{t−1}); Whhᵀ when B > 1, used by gemm.
   ;; Returns the first step t whose H_t is not finite (and stops there), or −1.
-  (func $rnn_forward (export "rnn_forward") (param $T i32) (param $B i32) (param $H i32) (param $kind i32)
+  (func $rnn_forward (param $T i32) (param $B i32) (param $H i32) (param $kind i32)
     (param $w i32) (param $z i32) (param $h i32) (result i32)
     (local $t i32) (local $bh i32) (local $n i32)
     (local.set $n (i32.mul (local.get $B) (local.get $H)))
@@ -417,12 +417,12 @@
         (br $steps)))
     (i32.const -1))
 
-  ;; BPTT through the recurrence of "rnn_forward": H̄_t at $dh + t·BH (t = 0..T) holds the output layer's
+  ;; BPTT through the recurrence of $rnn_forward: H̄_t at $dh + t·BH (t = 0..T) holds the output layer's
   ;; part Ȳ_t Why on entry (zeros for t = 0); for t = T..1,  Z̄_t = H̄_t ⊙ φ′(Z_t) (written at $dz + (t−1)·BH),
   ;; H̄_{t−1} += Z̄_t Whh.  $w is Whhᵀ (row-major) when B = 1 (gemv: h̄_{t−1} += Whhᵀ z̄_t), Whh when B > 1.
   ;; $z (Z_1..Z_T) is read for relu only, $h (H_0..H_T) for tanh only. Returns the first step t (from T
   ;; down to 0) whose H̄_t is not finite (and stops there), or −1.
-  (func $rnn_backward (export "rnn_backward") (param $T i32) (param $B i32) (param $H i32) (param $kind i32)
+  (func $rnn_backward (param $T i32) (param $B i32) (param $H i32) (param $kind i32)
     (param $w i32) (param $dh i32) (param $dz i32) (param $z i32) (param $h i32) (result i32)
     (local $t i32) (local $bh i32) (local $n i32) (local $o i32) (local $prev i32)
     (local.set $n (i32.mul (local.get $B) (local.get $H)))
@@ -521,7 +521,7 @@
 
   ;; The forward pass of B sequences (B = 1: one sequence) over T steps, whole:
   ;;   Z = X Wxhᵀ + 1 bhᵀ (T·B rows),  Z_t += H_{t−1} Whhᵀ, H_t = φ(Z_t) (t = 1..T),  Y = H_{1..T} Whyᵀ + 1 byᵀ.
-  ;; X (T·B×I) at $x, Wxhᵀ (I×H) at $wxt, Whh or Whhᵀ at $w (as "rnn_forward" takes it), Whyᵀ (H×O) at $wyt,
+  ;; X (T·B×I) at $x, Wxhᵀ (I×H) at $wxt, Whh or Whhᵀ at $w (as $rnn_forward takes it), Whyᵀ (H×O) at $wyt,
   ;; bh at $bh, by at $by; H_0..H_T at $h (H_0 set by the caller), Z_1..Z_T at $z, Y_1..Y_T at $y (written).
   ;; Returns the first step whose H_t is not finite (Y then not computed), or −1.
   (func (export "rnn_forward_all") (param $T i32) (param $B i32) (param $I i32) (param $H i32) (param $O i32)
@@ -543,10 +543,10 @@
 
   ;; Full BPTT of B sequences (B = 1: one sequence), whole, ACCUMULATING the gradients into $gx (W̄xh, H×I),
   ;; $gh (W̄hh, H×H), $gy (W̄hy, O×H), $gbh, $gby (zeroed by the caller, or holding a sum to add to):
-  ;;   W̄hy += Ȳᵀ H_{1..T}, b̄y += Ȳᵀ1, H̄_t = Ȳ_t Why, then "rnn_backward", W̄hh += Z̄ᵀ H_{0..T−1}, W̄xh += Z̄ᵀ X,
+  ;;   W̄hy += Ȳᵀ H_{1..T}, b̄y += Ȳᵀ1, H̄_t = Ȳ_t Why, then $rnn_backward, W̄hh += Z̄ᵀ H_{0..T−1}, W̄xh += Z̄ᵀ X,
   ;;   b̄h += Z̄ᵀ1.
   ;; X at $x, Ȳ (T·B×O) at $dy, H_0..H_T at $h, Z_1..Z_T at $z (read for relu only), Why (O×H) at $wy,
-  ;; Whh or Whhᵀ at $w (as "rnn_backward" takes it); H̄_0..H̄_T written at $dh, Z̄_1..Z̄_T at $dz.
+  ;; Whh or Whhᵀ at $w (as $rnn_backward takes it); H̄_0..H̄_T written at $dh, Z̄_1..Z̄_T at $dz.
   ;; Returns the first step (T down to 0) whose H̄_t is not finite (gradients then incomplete), or −1.
   (func (export "rnn_backward_all") (param $T i32) (param $B i32) (param $I i32) (param $H i32) (param $O i32)
     (param $kind i32) (param $x i32) (param $dy i32) (param $h i32) (param $z i32) (param $wy i32) (param $w i32)

@@ -37,28 +37,18 @@ export interface SimdKernels {
   /** True when some of the n doubles from position p is NaN or ±∞ (a vectorised check of copied-in operands). */
   nonfinite(n: number, p: number): boolean;
   /**
-   * The forward recurrence of B sequences over T steps, whole: Z_t += H_{t−1} Whhᵀ, H_t = φ(Z_t) for t = 1..T,
-   * with H_t at h + t·B·H and Z_t at z + (t − 1)·B·H (holding X Wxhᵀ + bh on entry). w holds Whh (row-major)
-   * when B = 1 and Whhᵀ when B > 1. Returns the first step whose H_t is not finite (stopping there), or −1.
-   */
-  rnnForward(T: number, B: number, H: number, kind: number, w: number, z: number, h: number): number;
-  /**
-   * BPTT through that recurrence: H̄_t at dh + t·B·H holds the output layer's part on entry; for t = T..1,
-   * Z̄_t = H̄_t ⊙ φ′(Z_t) (written at dz + (t − 1)·B·H) and H̄_{t−1} += Z̄_t Whh. w holds Whhᵀ when B = 1 and Whh
-   * when B > 1; z (Z_1..Z_T) is read for relu, h (H_0..H_T) for tanh. Returns the first step t (T down to 0)
-   * whose H̄_t is not finite (stopping there), or −1.
-   */
-  rnnBackward(T: number, B: number, H: number, kind: number, w: number, dh: number, dz: number, z: number, h: number): number;
-  /**
-   * The whole forward pass of B sequences (B = 1: one): Z = X Wxhᵀ + 1 bhᵀ, the recurrence ({@link rnnForward}),
-   * Y = H_{1..T} Whyᵀ + 1 byᵀ. Positions of X (T·B×I), Wxhᵀ, Whh or Whhᵀ (as for rnnForward), Whyᵀ, bh, by, and of
-   * H_0..H_T (H_0 set by the caller), Z and Y (written). Returns the first non-finite step, or −1.
+   * The whole forward pass of B sequences (B = 1: one): Z = X Wxhᵀ + 1 bhᵀ, then Z_t += H_{t−1} Whhᵀ and
+   * H_t = φ(Z_t) for t = 1..T (the recurrence, without a return to JavaScript), then Y = H_{1..T} Whyᵀ + 1 byᵀ.
+   * Positions of X (T·B×I), Wxhᵀ, w = Whh when B = 1 (mat-vecs) or Whhᵀ when B > 1 (matrix products), Whyᵀ, bh, by,
+   * and of H_0..H_T (H_0 set by the caller), Z and Y (written). Returns the first step whose H_t is not finite
+   * (stopping there, Y not computed), or −1.
    */
   forwardAll(p: ForwardAllArgs): number;
   /**
    * Full BPTT of B sequences, ACCUMULATING into the gradients at gx, gh, gy, gbh, gby: W̄hy += Ȳᵀ H_{1..T},
-   * b̄y += Ȳᵀ1, H̄_t = Ȳ_t Why then {@link rnnBackward}, W̄hh += Z̄ᵀ H_{0..T−1}, W̄xh += Z̄ᵀ X, b̄h += Z̄ᵀ1; H̄_0..H̄_T
-   * written at dh, Z̄ at dz. Returns the first step (T down to 0) whose H̄_t is not finite, or −1.
+   * b̄y += Ȳᵀ1, H̄_t = Ȳ_t Why, then for t = T..1 Z̄_t = H̄_t ⊙ φ′(Z_t) and H̄_{t−1} += Z̄_t Whh (w = Whhᵀ when B = 1,
+   * Whh when B > 1; Z read for relu, H for tanh), then W̄hh += Z̄ᵀ H_{0..T−1}, W̄xh += Z̄ᵀ X, b̄h += Z̄ᵀ1. H̄_0..H̄_T
+   * written at dh, Z̄ at dz. Returns the first step (T down to 0) whose H̄_t is not finite (stopping there), or −1.
    */
   backwardAll(p: BackwardAllArgs): number;
   /** The export's name and its arguments in bytes, for running {@link forwardAll} on another thread. */
@@ -113,8 +103,6 @@ interface KernelExports {
   gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, c: number): void;
   act(kind: number, n: number, z: number, h: number): number;
   nonfinite(n: number, p: number): number;
-  rnn_forward(T: number, B: number, H: number, kind: number, w: number, z: number, h: number): number;
-  rnn_backward(T: number, B: number, H: number, kind: number, w: number, dh: number, dz: number, z: number, h: number): number;
   [name: string]: (...args: number[]) => number | void;
 }
 /** The part of the WebAssembly global used here (the project's lib settings do not declare it). */
@@ -177,8 +165,6 @@ function load(): SimdKernels | null {
     gemm: (M, N, K, a, sai, sak, b, c) => ex.gemm(M, N, K, a * 8, sai * 8, sak * 8, b * 8, c * 8),
     act: (kind, n, z, h) => ex.act(kind, n, z * 8, h * 8) !== 0,
     nonfinite: (n, p) => ex.nonfinite(n, p * 8) !== 0,
-    rnnForward: (T, B, H, kind, w, z, h) => ex.rnn_forward(T, B, H, kind, w * 8, z * 8, h * 8),
-    rnnBackward: (T, B, H, kind, w, dh, dz, z, h) => ex.rnn_backward(T, B, H, kind, w * 8, dh * 8, dz * 8, z * 8, h * 8),
     forwardAll: (p) => ex.rnn_forward_all(...forwardArgs(p)) as number,
     backwardAll: (p) => ex.rnn_backward_all(...backwardArgs(p)) as number,
     forwardAllCall: (p) => ({ fn: "rnn_forward_all", args: forwardArgs(p) }),

@@ -98,11 +98,12 @@ function writeFileAtomic(file, text) {
 }
 
 /**
- * Installs the `.ts` hook in this thread (replacing any other) and returns the cache folder used (undefined: none).
+ * The compiler the hook uses, for TypeScript under `opts.project`: `load(filename)` returns a file's JS from the
+ * cache, or compiles it (and fills the cache); `cacheDir` is the cache folder used (undefined: none).
  * @param {{ project: string }} opts  project: a folder of the code to load (tsconfig.json and typescript are
  *   looked up from there)
  */
-function install(opts) {
+function compiler(opts) {
   let typescriptPath;
   try {
     typescriptPath = require.resolve("typescript", { paths: [opts.project, __dirname] });
@@ -128,7 +129,7 @@ function install(opts) {
   const keyPrefix = `${tsVersion}\0${JSON.stringify(options)}\0`;
   let compilerOptions;
 
-  require.extensions[".ts"] = function loadTs(module, filename) {
+  const load = (filename) => {
     const source = fs.readFileSync(filename, "utf8");
     // The path is in the key because the inline source map names the file.
     const key = crypto.createHash("sha256").update(keyPrefix).update(filename).update("\0").update(source).digest("hex").slice(0, 40);
@@ -157,11 +158,61 @@ function install(opts) {
         }
       }
     }
-    module._compile(js, filename);
+    return js;
+  };
+  return { cacheDir, load };
+}
+
+/**
+ * Installs the `.ts` hook in this thread (replacing any other) and returns the cache folder used (undefined: none).
+ * @param {{ project: string }} opts  as for {@link compiler}
+ */
+function install(opts) {
+  const c = compiler(opts);
+  require.extensions[".ts"] = function loadTs(module, filename) {
+    module._compile(c.load(filename), filename);
   };
   // Stack traces through the inline source maps, i.e. with the TypeScript file's lines.
   if (typeof process.setSourceMapsEnabled === "function") process.setSourceMapsEnabled(true);
-  return cacheDir;
+  return c.cacheDir;
 }
 
-module.exports = { install, stats, writeFileAtomic };
+/**
+ * Fills the cache with every `.ts` file under `dir` (not `.d.ts`) that is not in it yet, so that the first
+ * worker after an edit loads JS instead of compiling; returns how many files it compiled. A file that does not
+ * compile is skipped (the worker that loads it reports the error).
+ */
+function warm(dir) {
+  const c = compiler({ project: dir });
+  const before = stats.compiled;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== "node_modules" && !e.name.startsWith(".")) walk(f);
+      } else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) {
+        try {
+          c.load(f);
+        } catch {
+          // reported when a worker loads it
+        }
+      }
+    }
+  };
+  walk(fs.realpathSync(path.resolve(dir))); // the paths require() sees, which the cache keys name
+  return stats.compiled - before;
+}
+
+// `node src/core/ts-require.cjs --warm DIR`: what src/setup/setup.sh runs, so that the first parallelMap after
+// setting up (or after an edit followed by `npm test`/`npm start`) finds its workers' JS in the cache.
+if (require.main === module) {
+  const [flag, dir] = process.argv.slice(2);
+  if (flag !== "--warm" || !dir) {
+    console.error("usage: node ts-require.cjs --warm DIR");
+    process.exit(2);
+  }
+  const n = warm(dir);
+  if (n > 0) console.log(`compiled ${n} TypeScript file(s) into the worker cache`);
+}
+
+module.exports = { compiler, install, stats, warm, writeFileAtomic };

@@ -2,7 +2,8 @@
 # One-command, idempotent setup of this project on Debian (run as root for the apt step):
 #   1. node_modules from package-lock.json (only when missing or stale);
 #   2. the Debian packages the notebooks, tests, benchmark and handouts need (only those missing);
-#   3. the Jupyter kernelspec "exploding-gradients" (tslab started in the project root).
+#   3. the Jupyter kernelspec "exploding-gradients" (tslab started in the project root);
+#   4. parallelMap's worker cache: src/ compiled to JS once (only files changed since the last run).
 # Usage: bash src/setup/setup.sh [--quiet]   (--quiet: print nothing when nothing had to be done)
 set -euo pipefail
 
@@ -10,7 +11,7 @@ quiet=0
 for arg in "$@"; do
   case "$arg" in
     --quiet) quiet=1 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$arg' (expected --quiet)" >&2; exit 2 ;;
   esac
 done
@@ -113,4 +114,12 @@ if [ "$changed" = 1 ]; then
   fi
 else
   say "Jupyter kernel 'exploding-gradients' registered"
+fi
+
+# --- 4. parallelMap's worker cache -------------------------------------------------------------------
+# Workers load TypeScript as JS from a cache (src/core/ts-require.cjs); filling it here means the first sweep
+# after setting up or editing src/ starts its workers in ≈ 50 ms instead of compiling in each (≈ 0.8 s). Only
+# changed files are compiled (≈ 0.1 s when none are); a failure here only costs that time later.
+if ! node src/core/ts-require.cjs --warm src; then
+  echo "setup: could not fill parallelMap's worker cache; its workers will compile src/ themselves" >&2
 fi

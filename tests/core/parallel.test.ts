@@ -91,6 +91,29 @@ describe("parallelMap", () => {
 });
 
 describe("parallelMap's TypeScript cache", () => {
+  it("warm() fills the cache ahead of the workers (what setup runs): they then compile nothing", async () => {
+    const fresh = fs.mkdtempSync(path.join(os.tmpdir(), "parallel-test-warm-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parallel-test-warm-src-"));
+    process.env.EXPLODING_GRADIENTS_TS_CACHE = fresh;
+    try {
+      await closeWorkerPools();
+      fs.writeFileSync(path.join(dir, "double.ts"), "export function double(x: number): number {\n  return 2 * x;\n}\n");
+      fs.writeFileSync(path.join(dir, "types.d.ts"), "export type N = number;\n"); // declarations are not compiled
+      const hook = require(hookPath) as { warm(dir: string): number };
+      expect(hook.warm(dir)).toBe(1);
+      expect(hook.warm(dir)).toBe(0); // already there
+      const { out, startup } = await mapWithStartup<number, number>([1, 2, 3], path.join(dir, "double.ts"), "double");
+      expect(out).toEqual([2, 4, 6]);
+      expect(startup.compiled).toBe(0);
+      expect(startup.typescriptLoaded).toBe(false);
+    } finally {
+      process.env.EXPLODING_GRADIENTS_TS_CACHE = cacheDir;
+      await closeWorkerPools();
+      fs.rmSync(fresh, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("compiles on a cold start; a worker started later loads the JS from the cache, never the compiler", async () => {
     const fresh = fs.mkdtempSync(path.join(os.tmpdir(), "parallel-test-cold-"));
     process.env.EXPLODING_GRADIENTS_TS_CACHE = fresh;

@@ -3,7 +3,7 @@ import { NonFiniteError } from "../../src/core/errors";
 import { spectralNorm } from "../../src/core/linalg";
 import { createRng, randnVec } from "../../src/core/random";
 import { identity, matFrom, matmul, vecFrom, type Mat } from "../../src/core/tensor";
-import { finalLossGradNorms, gradientFlowMatrix, jacobianNormByDistance, spectralRadiusSweep } from "../../src/rnn/flow";
+import { finalLossGradNorms, gradientFlowMatrix, gradNormCurve, jacobianNormByDistance, spectralRadiusSweep } from "../../src/rnn/flow";
 import { jacobianProduct } from "../../src/rnn/jacobian";
 import { initRnnParams } from "../../src/rnn/params";
 import { rnnForward, type RnnParams } from "../../src/rnn/vanilla";
@@ -123,3 +123,30 @@ describe("finalLossGradNorms", () => {
     expect((caught as NonFiniteError).step).toBe(T - 309);
   });
 });
+
+describe("gradNormCurve", () => {
+  it("T = 2 by hand: ‖∂L/∂h_2‖ = ‖Whyᵀ y_2‖ and ‖∂L/∂h_1‖ = ‖Whhᵀ((1 − h_2²) ⊙ Whyᵀ y_2)‖, L = ½‖y_2‖²", () => {
+    const item = { w: 1.3, hidden: 3, steps: 2, seed: 4 };
+    const got = gradNormCurve(item);
+    // the same network, drawn the way gradNormCurve documents it (N(0, w²/H) recurrent weights, x_t ~ N(0, I))
+    const rng = createRng(item.seed);
+    const p = initRnnParams(rng, { input: 3, hidden: 3, output: 3, activation: "tanh", recurrentStd: item.w / Math.sqrt(3) });
+    const xs = [randnVec(rng, 3), randnVec(rng, 3)];
+    // forward and backward with plain loops
+    const mv = (m: Mat, v: ArrayLike<number>, bias: ArrayLike<number>) =>
+      Array.from({ length: m.rows }, (_, i) => bias[i] + Array.from(v).reduce((a, vj, j) => a + m.data[i * m.cols + j] * vj, 0));
+    const mtv = (m: Mat, v: number[]) => Array.from({ length: m.cols }, (_, j) => v.reduce((a, vi, i) => a + m.data[i * m.cols + j] * vi, 0));
+    const add = (a: number[], b: number[]) => a.map((x, i) => x + b[i]);
+    const h1 = add(mv(p.Wxh, xs[0], p.bh), mv(p.Whh, [0, 0, 0], [0, 0, 0])).map(Math.tanh);
+    const h2 = add(mv(p.Wxh, xs[1], p.bh), mv(p.Whh, h1, [0, 0, 0])).map(Math.tanh);
+    const y2 = mv(p.Why, h2, p.by);
+    const dh2 = mtv(p.Why, y2);
+    const dh1 = mtv(p.Whh, dh2.map((d, i) => d * (1 - h2[i] * h2[i])));
+    const dz1 = dh1.map((d, i) => d * (1 - h1[i] * h1[i]));
+    const dh0 = mtv(p.Whh, dz1);
+    const norm = (v: number[]) => Math.hypot(...v);
+    expect(got).toHaveLength(3);
+    [norm(dh0), norm(dh1), norm(dh2)].forEach((want, t) => expect(got[t]).toBeCloseTo(want, 12));
+  });
+});
+

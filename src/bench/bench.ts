@@ -188,7 +188,7 @@ function matvecBench(H: number): Record<string, number> {
 function batchStep(p: RnnParams, xs: Mat[], targets: Mat[], lr: number, clip: number): RnnGrads {
   const tr = rnnForwardBatch(p, xs);
   const dys = tr.ys.map((y, t) => {
-    const yd = y.data, td = targets[t].data; // hoisted: V8 re-reads y.data each iteration otherwise
+    const yd = y.data, td = targets[t].data;
     const d = new Float64Array(yd.length);
     for (let i = 0; i < d.length; i++) d[i] = yd[i] - td[i];
     return { rows: y.rows, cols: y.cols, data: d };

@@ -18,8 +18,9 @@ import { KERNELS_WASM_BASE64 } from "./kernels-generated";
 export interface SimdKernels {
   /**
    * A view of the first n doubles of the kernels' memory, growing it if needed, or null when it cannot grow
-   * that far (32-bit WebAssembly memory ends at 4 GiB). Growing detaches every earlier view: take the view
-   * once, after reserving everything the computation needs. The memory never shrinks.
+   * that far (2 GiB, the maximum the shared memory declares; callers then take the JavaScript path). Growing
+   * detaches every earlier view: take the view once, after reserving everything the computation needs. The
+   * memory never shrinks.
    */
   reserve(n: number): Float64Array | null;
   /** y += A x: y[i] += Σ_j A[a + i·n + j] x[x + j] for i < m, j < n (positions in the view). */

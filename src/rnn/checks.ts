@@ -91,6 +91,9 @@ export function checkStepIn(name: string, t: number, lo: number, hi: number): nu
   return t;
 }
 
+/** The detail of the NonFiniteError every backward pass throws when ∂L/∂h_t (or a gated cell's state) overflows. */
+export const EXPLODE = "the gradient exploded past float64 in the backward pass";
+
 /** Throws a {@link NonFiniteError} naming `what` and `step` when `v` holds a NaN or ±Infinity. */
 export function throwIfNonFinite(what: string, v: ArrayLike<number>, step: number, detail: string): void {
   const i = firstNonFinite(v);

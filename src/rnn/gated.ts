@@ -7,7 +7,7 @@
  */
 import { randn, type Rng } from "../core/random";
 import { checkFiniteNumber, type Mat, type Vec } from "../core/tensor";
-import { throwIfNonFinite } from "./checks";
+import { EXPLODE, throwIfNonFinite } from "./checks";
 
 /** The standard deviations a gated cell's initialiser accepts; each defaults to LeCun's 1/√fan-in. */
 export interface GateStdOptions {
@@ -119,9 +119,8 @@ export function backwardThroughTime(
   dhOut: Vec[],
   step: CellBackwardStep,
 ): Vec[][] {
-  const detail = "the gradient exploded past float64 in the backward pass";
   const totals = sizes.map((n) => Array.from({ length: T + 1 }, () => new Float64Array(n)));
-  const check = (t: number) => totals.forEach((part, j) => throwIfNonFinite(names[j], part[t], t, detail));
+  const check = (t: number) => totals.forEach((part, j) => throwIfNonFinite(names[j], part[t], t, EXPLODE));
   if (k >= T) {
     totals[0][T].set(dhOut[T - 1]);
     for (let t = T; t >= 1; t--) {

@@ -16,7 +16,7 @@
  */
 import { assert, checkAllFinite, checkMat, checkVec, describe, type Vec } from "../core/tensor";
 import { activate, activationDerivative, checkActivation, sigmoid, type Activation } from "./activation";
-import { checkDys, checkHiddenTrace, checkSequence, throwIfNonFinite, truncationOf } from "./checks";
+import { checkDys, checkHiddenTrace, checkSequence, EXPLODE, throwIfNonFinite, truncationOf } from "./checks";
 import type { BackwardOptions, RnnGrads, RnnParams, RnnTrace } from "./vanilla";
 
 /** The sizes (input, hidden, output) of `p`, after checking that its tensors fit together. */
@@ -196,11 +196,11 @@ export function rnnBackwardReference(
     // Full BPTT: one sweep, h̄_{t−1} = Whyᵀ ȳ_{t−1} + Whhᵀ z̄_t.
     dhs[T].set(dhOut[T - 1]);
     for (let t = T; t >= 1; t--) {
-      throwIfNonFinite("dL/dh_t", dhs[t], t, "the gradient exploded past float64 in the backward pass");
+      throwIfNonFinite("dL/dh_t", dhs[t], t, EXPLODE);
       if (t > 1) dhs[t - 1].set(dhOut[t - 2]);
       step(t, dhs[t], dhs[t - 1]);
     }
-    throwIfNonFinite("dL/dh_t", dhs[0], 0, "the gradient exploded past float64 in the backward pass");
+    throwIfNonFinite("dL/dh_t", dhs[0], 0, EXPLODE);
   } else {
     // Truncated: every loss term s is carried back on its own for k steps (O(T·k·H²) work).
     let carry = new Float64Array(H);
@@ -209,7 +209,7 @@ export function rnnBackwardReference(
       carry.set(dhOut[s - 1]);
       for (let t = s; t >= Math.max(1, s - k + 1); t--) {
         addInto(dhs[t], carry);
-        throwIfNonFinite("dL/dh_t", dhs[t], t, "the gradient exploded past float64 in the backward pass");
+        throwIfNonFinite("dL/dh_t", dhs[t], t, EXPLODE);
         next.fill(0);
         step(t, carry, next);
         [carry, next] = [next, carry];

@@ -27,7 +27,8 @@
  * Otherwise the JavaScript kernels do it all.
  */
 import { colSumAdd, gemvAdd, transposeData } from "../core/kernels";
-import { gemmAddFast, gemmTNAddFast, putTransposed, SIMD_ACTIVATION, simdKernels } from "../core/wasm/simd";
+import { gemmAddFast, gemmTNAddFast, putTransposed, simdKernels } from "../core/wasm/simd";
+import { backwardPassSimd, forwardPassSimd } from "./kernel-passes";
 import { type Mat, type Vec } from "../core/tensor";
 import { type Activation } from "./activation";
 import {
@@ -40,7 +41,7 @@ import {
   stackRows,
   zeroGrads,
 } from "./vanilla-reference";
-import { checkDys, checkSequence, throwIfNonFinite } from "./checks";
+import { checkDys, checkSequence, EXPLODE, throwIfNonFinite } from "./checks";
 import { checkAllFinite, checkVec } from "../core/tensor";
 
 export { rnnSizes };
@@ -104,14 +105,14 @@ export interface BackwardOptions {
 export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
   checkParamsFinite(p);
-  checkSequence(xs, I, false); // finiteness: in the kernels' memory (forwardSimd) or below
+  checkSequence(xs, I, false); // finiteness: in the kernels' memory (forwardPassSimd) or below
   if (h0 !== undefined) checkVec("h0", h0, H);
   if (h0 !== undefined) checkAllFinite("h0", h0);
   const { Wxh, Whh, bh, Why, by, activation } = p;
   const T = xs.length;
   const zOff = (T + 1) * H;
   const yOff = zOff + T * H;
-  const fast = forwardSimd(p, xs, h0, I, H, O);
+  const fast = forwardPassSimd(p, xs, h0, 1, I, H, O, () => checkSequence(xs, I));
   if (fast !== null)
     return { hs: rowViews(fast, 0, T + 1, H), zs: rowViews(fast, zOff, T, H), ys: rowViews(fast, yOff, T, O) };
   checkSequence(xs, I);
@@ -135,111 +136,6 @@ export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   gemmAddFast(T, O, H, buf, H, transposeData(O, H, Why.data), 0, buf, yOff);
 
   return { hs: rowViews(buf, 0, T + 1, H), zs: rowViews(buf, zOff, T, H), ys: rowViews(buf, yOff, T, O) };
-}
-
-/**
- * The kernels' code for φ ({@link SIMD_ACTIVATION}), or null for sigmoid, which the kernels do not have: a
- * sigmoid RNN runs on the JavaScript path.
- */
-export function simdKind(a: Activation): number | null {
-  return a === "sigmoid" ? null : SIMD_ACTIVATION[a];
-}
-
-/** Copies the vectors vs (each of length n) back to back into v from position off. */
-function putRows(v: Float64Array, off: number, vs: Vec[], n: number): void {
-  for (let r = 0; r < vs.length; r++) v.set(vs[r], off + r * n);
-}
-
-/**
- * rnnForward's whole pass in the SIMD kernels (forwardAll with B = 1): X, Wxhᵀ, Whh, Whyᵀ and the biases copied
- * in once, the trace [h_0..h_T | z_1..z_T | y_1..y_T] computed there without a return to JavaScript (two
- * products over all steps, T mat-vecs each followed by φ) and copied out once. Null (nothing done) when SIMD is
- * unavailable or φ is sigmoid.
- */
-function forwardSimd(p: RnnParams, xs: Vec[], h0: Vec | undefined, I: number, H: number, O: number): Float64Array | null {
-  const s = simdKernels();
-  const kind = simdKind(p.activation);
-  const T = xs.length;
-  const z = (T + 1) * H;
-  const y = z + T * H;
-  const n = y + T * O;
-  const x = n;
-  const wxt = x + T * I;
-  const w = wxt + I * H;
-  const wyt = w + H * H;
-  const bh = wyt + H * O;
-  const by = bh + H;
-  const v = s === null || kind === null ? null : s.reserve(by + O);
-  if (s === null || v === null || kind === null) return null;
-  if (h0 !== undefined) v.set(h0, 0);
-  else v.fill(0, 0, H);
-  putRows(v, x, xs, I);
-  if (s.nonfinite(T * I, x)) checkSequence(xs, I); // throws, naming the entry
-  putTransposed(v, wxt, H, I, p.Wxh.data);
-  v.set(p.Whh.data, w);
-  putTransposed(v, wyt, O, H, p.Why.data);
-  v.set(p.bh, bh);
-  v.set(p.by, by);
-  const t = s.forwardAll({ T, B: 1, I, H, O, kind, x, wxt, w, wyt, bh, by, h: 0, z, y });
-  if (t >= 0) throwIfNonFinite("h_t", v.subarray(t * H, (t + 1) * H), t, "the forward pass overflowed");
-  return v.slice(0, n);
-}
-
-/**
- * rnnBackward's full BPTT in the SIMD kernels (backwardAll with B = 1): h_0..h_T, X, Ȳ, Why and Whhᵀ (z_1..z_T
- * for relu) copied in once, everything — Ȳ Why, the T steps z̄_t = h̄_t ⊙ φ′(z_t), h̄_{t−1} += Whhᵀ z̄_t, the weight
- * gradients over all steps — computed there, the gradients (into g) and h̄_0..h̄_T copied out. Null (nothing
- * done) when SIMD is unavailable or φ is sigmoid.
- */
-function backwardFullSimd(
-  p: RnnParams,
-  xs: Vec[],
-  hsJs: Vec[],
-  zsJs: Vec[],
-  dys: Vec[],
-  g: RnnGrads,
-  I: number,
-  H: number,
-  O: number,
-  explode: string,
-): Float64Array | null {
-  const s = simdKernels();
-  const kind = simdKind(p.activation);
-  const T = xs.length;
-  const dh = 0; // h̄_t at dh + t·H
-  const dz = dh + (T + 1) * H; // z̄_t at dz + (t − 1)·H
-  const h = dz + T * H;
-  const x = h + (T + 1) * H;
-  const dy = x + T * I;
-  const wy = dy + T * O;
-  const w = wy + O * H;
-  const gy = w + H * H; // the gradients, in the order of RnnGrads' tensors below
-  const gh = gy + O * H;
-  const gx = gh + H * H;
-  const gbh = gx + H * I;
-  const gby = gbh + H;
-  const z = gby + O; // z_1..z_T, copied in for relu only
-  const v = s === null || kind === null ? null : s.reserve(z + T * H);
-  if (s === null || v === null || kind === null) return null;
-  putRows(v, h, hsJs, H); // row by row: cheaper than finding out whether the rows are one block already
-  putRows(v, x, xs, I);
-  putRows(v, dy, dys, O);
-  if (s.nonfinite(T * I, x) || s.nonfinite(T * O, dy)) {
-    checkSequence(xs, I); // one of them throws, naming the entry
-    checkDys(dys, T, O);
-  }
-  if (kind === SIMD_ACTIVATION.relu) putRows(v, z, zsJs, H);
-  v.set(p.Why.data, wy);
-  putTransposed(v, w, H, H, p.Whh.data);
-  v.fill(0, gy, z);
-  const t = s.backwardAll({ T, B: 1, I, H, O, kind, x, dy, h, z, wy, w, dh, dz, gx, gh, gy, gbh, gby });
-  if (t >= 0) throwIfNonFinite("dL/dh_t", v.subarray(dh + t * H, dh + (t + 1) * H), t, explode);
-  g.Why.data.set(v.subarray(gy, gy + O * H));
-  g.Whh.data.set(v.subarray(gh, gh + H * H));
-  g.Wxh.data.set(v.subarray(gx, gx + H * I));
-  g.bh.set(v.subarray(gbh, gbh + H));
-  g.by.set(v.subarray(gby, gby + O));
-  return v.slice(dh, dh + (T + 1) * H);
 }
 
 /**
@@ -267,13 +163,15 @@ export function rnnBackward(
   dys: Vec[],
   opts: BackwardOptions = {},
 ): { grads: RnnGrads; dhs: Vec[] } {
-  // finiteness of xs and dys: in the kernels' memory (backwardFullSimd) or just below
+  // finiteness of xs and dys: in the kernels' memory (backwardPassSimd) or just below
   const { I, H, O, T, k } = checkBackwardArgs(p, xs, trace, dys, opts, false);
   const act = p.activation;
   const g = zeroGrads(I, H, O);
-  const explode = "the gradient exploded past float64 in the backward pass";
   if (k >= T) {
-    const fast = backwardFullSimd(p, xs, trace.hs, trace.zs, dys, g, I, H, O, explode);
+    const fast = backwardPassSimd(p, xs, trace.hs, trace.zs, dys, g, 1, I, H, O, () => {
+      checkSequence(xs, I); // one of them throws, naming the entry
+      checkDys(dys, T, O);
+    });
     if (fast !== null) return { grads: g, dhs: rowViews(fast, 0, T + 1, H) };
   }
   const hs = stackRows(trace.hs, H); // rows h_0..h_T
@@ -295,10 +193,10 @@ export function rnnBackward(
     for (let t = T; t >= 1; t--) {
       const r = (t - 1) * H;
       if (backpropRow(act, dh, t * H, zs, r, hs, t * H, DZ, r, H) !== 0)
-        throwIfNonFinite("dL/dh_t", dh.subarray(t * H, (t + 1) * H), t, explode);
+        throwIfNonFinite("dL/dh_t", dh.subarray(t * H, (t + 1) * H), t, EXPLODE);
       gemvAdd(H, H, WhhT, 0, DZ, r, dh, r);
     }
-    throwIfNonFinite("dL/dh_t", dh.subarray(0, H), 0, explode);
+    throwIfNonFinite("dL/dh_t", dh.subarray(0, H), 0, EXPLODE);
   } else {
     const dhOut = new Float64Array(T * H);
     gemmAddFast(T, H, O, DY, 0, p.Why.data, 0, dhOut, 0);
@@ -322,7 +220,7 @@ export function rnnBackward(
           dh[o + i] = v;
           chk += v - v;
         }
-        if (chk !== 0) throwIfNonFinite("dL/dh_t", dh.subarray(o, o + H), t, explode);
+        if (chk !== 0) throwIfNonFinite("dL/dh_t", dh.subarray(o, o + H), t, EXPLODE);
         const r = (t - 1) * H;
         backpropRow(act, w, carry, zs, r, hs, o, w, dz, H);
         for (let i = 0; i < H; i++) DZ[r + i] += w[dz + i];

@@ -128,15 +128,14 @@ export function cellLayers(input: HeatmapInput): { layers: Layer[]; grid: CellGr
   const ok = cells.filter((c) => c.status === "ok");
   const off = cells.filter((c) => c.status !== "ok");
   const layers: Layer[] = [];
+  // both layers draw each cell as the rectangle [x0, x1] × [y0, y1]
+  const cellRect = { x: position("x0", x), x2: { field: "x1" }, y: position("y0", y), y2: { field: "y1" } };
   if (ok.length > 0) {
     layers.push({
       data: { values: ok },
       mark: { type: "rect" },
       encoding: {
-        x: position("x0", x),
-        x2: { field: "x1" },
-        y: position("y0", y),
-        y2: { field: "y1" },
+        ...cellRect,
         color: {
           field: "v",
           type: "quantitative",
@@ -154,10 +153,7 @@ export function cellLayers(input: HeatmapInput): { layers: Layer[]; grid: CellGr
       data: { values: off },
       mark: { type: "rect", stroke: "#888888", strokeWidth: 0.5 },
       encoding: {
-        x: position("x0", x),
-        x2: { field: "x1" },
-        y: position("y0", y),
-        y2: { field: "y1" },
+        ...cellRect,
         fill: {
           field: "flag",
           type: "nominal",

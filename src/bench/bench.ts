@@ -19,7 +19,7 @@ import { closeWorkerPools, parallelMap, type WorkerStartup } from "../core/paral
 import { createRng, randnVec } from "../core/random";
 import type { Mat, Vec } from "../core/tensor";
 import { rnnBackwardBatch, rnnForwardBatch } from "../rnn/batch";
-import { initRnnParams } from "../rnn/params";
+import { cloneRnnParams, initRnnParams } from "../rnn/params";
 import { rnnBackward, rnnForward, type RnnGrads, type RnnParams } from "../rnn/vanilla";
 import { rnnBackwardReference, rnnForwardReference } from "../rnn/vanilla-reference";
 import { gradNormCurve, type SweepItem } from "./sweep";
@@ -285,8 +285,8 @@ async function main(): Promise<void> {
   for (const k of Object.keys(mvAll[HS[0]])) console.log(`| ${k} | ` + HS.map((H) => fmt(mvAll[H][k])).join(" | ") + " |");
 
   // Minibatch.
-  const work = { ...bp, Wxh: { ...bp.Wxh, data: bp.Wxh.data.slice() }, Whh: { ...bp.Whh, data: bp.Whh.data.slice() }, Why: { ...bp.Why, data: bp.Why.data.slice() }, bh: bp.bh.slice(), by: bp.by.slice() };
-  const g0 = flat(batchStep({ ...work, Wxh: { ...bp.Wxh, data: bp.Wxh.data.slice() }, Whh: { ...bp.Whh, data: bp.Whh.data.slice() }, Why: { ...bp.Why, data: bp.Why.data.slice() }, bh: bp.bh.slice(), by: bp.by.slice() }, bxs, btg, lr, clip));
+  const work = cloneRnnParams(bp);
+  const g0 = flat(batchStep(cloneRnnParams(bp), bxs, btg, lr, clip));
   // one core first (the kernel worker off), then two (the default: half the sequences on the kernel worker)
   setKernelWorkerEnabled(false);
   const oursB1 = timeIt(() => batchStep(work, bxs, btg, lr, clip), quick ? 500 : 1000, 5, 15);

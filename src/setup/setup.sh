@@ -3,7 +3,8 @@
 #   1. node_modules from package-lock.json (only when missing or stale);
 #   2. the Debian packages the notebooks, tests, benchmark and handouts need (only those missing);
 #   3. the Jupyter kernelspec "exploding-gradients" (tslab started in the project root);
-#   4. parallelMap's worker cache: src/ compiled to JS once (only files changed since the last run).
+#   4. parallelMap's worker cache: src/ compiled to JS once (only files changed since the last run);
+#   5. the native kernels (src/core/native/kernels.c on OpenBLAS), compiled once per change of kernels.c.
 # Usage: bash src/setup/setup.sh [--quiet]   (--quiet: print nothing when nothing had to be done)
 set -euo pipefail
 
@@ -11,7 +12,7 @@ quiet=0
 for arg in "$@"; do
   case "$arg" in
     --quiet) quiet=1 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$arg' (expected --quiet)" >&2; exit 2 ;;
   esac
 done
@@ -45,9 +46,10 @@ fi
 
 # --- 2. Debian packages ----------------------------------------------------------------------------
 # jupyter*/nbclient/ipython: the tslab kernel and the notebook runner; python3-numpy: the benchmark's
-# numpy peer; chromium + poppler-utils: handout PDFs and browser tests.
+# numpy peer; chromium + poppler-utils: handout PDFs and browser tests; gcc + libc6-dev + libopenblas-dev:
+# the native kernels (step 5).
 apt_packages=(jupyter-nbconvert jupyter-client python3-nbclient python3-ipython jupyter-notebook
-  chromium poppler-utils python3-numpy)
+  chromium poppler-utils python3-numpy gcc libc6-dev libopenblas-dev)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
@@ -122,4 +124,11 @@ fi
 # changed files are compiled (≈ 0.1 s when none are); a failure here only costs that time later.
 if ! node src/core/ts-require.cjs --warm src; then
   echo "setup: could not fill parallelMap's worker cache; its workers will compile src/ themselves" >&2
+fi
+
+# --- 5. native kernels -------------------------------------------------------------------------------
+# The vanilla RNN's passes on OpenBLAS (src/core/native/build.cjs; ≈ 1 s, only when kernels.c changed). Without
+# them everything still works, on the WebAssembly kernels, 2–3× slower for a minibatch.
+if ! node src/core/native/build.cjs $([ "$quiet" = 1 ] && echo --quiet); then
+  echo "setup: the native kernels were not built (above: why); the library runs on its WebAssembly kernels" >&2
 fi

@@ -9,16 +9,17 @@
  * Row b of every matrix is sequence b run through {@link rnnForward}/{@link rnnBackward}; the gradients are
  * the SUM over the batch (divide by B for the mean). Per step the recurrence is a B×H by H×H product, so the
  * register-blocked matmul does the work; the input projection, outputs and weight gradients are single products
- * over all T·B rows. With WebAssembly SIMD available (../core/wasm/simd), the forward pass and the BPTT run whole
- * in the kernels (inputs and weights copied in once, the trace or the gradients copied out once, the activation
- * in the kernels too); a large batch is split in two halves of sequences that run at once on two cores (the
- * kernel worker of ../core/wasm/threads), each half's weight gradients summed at the end. Otherwise (no SIMD,
- * or sigmoid units) the JavaScript kernels do it all.
+ * over all T·B rows. The forward pass and the BPTT run whole in compiled kernels (./kernel-passes): the native
+ * ones on OpenBLAS where setup built them (../core/native: the products over all rows and the recurrence's
+ * sequences split over two threads), else the WebAssembly SIMD ones (../core/wasm/simd: a large batch in two
+ * halves of sequences on two cores, the second on the kernel worker of ../core/wasm/threads). Either way each
+ * half's weight gradients are summed at the end. Otherwise (no kernels, or sigmoid units) the JavaScript
+ * kernels do it all.
  */
 import { gemmAdd, gemmTNAdd, transposeData, colSumAdd } from "../core/kernels";
 import { assert, checkAllFinite, checkMat, describe, type Mat } from "../core/tensor";
 import { checkHiddenTrace, EXPLODE, throwIfNonFinite } from "./checks";
-import { backwardPassSimd, forwardPassSimd } from "./kernel-passes";
+import { backwardPassKernels, forwardPassKernels } from "./kernel-passes";
 import { rnnSizes, type RnnGrads, type RnnParams } from "./vanilla";
 import { activateRow, backpropRow, checkParamsFinite, zeroGrads } from "./vanilla-reference";
 
@@ -81,7 +82,7 @@ export function rnnForwardBatch(p: RnnParams, xs: Mat[], h0?: Mat): RnnBatchTrac
   const BH = B * H;
   const zOff = (T + 1) * BH;
   const yOff = zOff + T * BH;
-  const fast = forwardPassSimd(p, xs.map((m) => m.data), h0?.data, B, I, H, O, () => checkBatchSeq("xs", xs, I));
+  const fast = forwardPassKernels(p, xs.map((m) => m.data), h0?.data, B, I, H, O, () => checkBatchSeq("xs", xs, I));
   const buf = fast ?? new Float64Array(yOff + T * B * O);
   if (fast === null) {
     checkBatchSeq("xs", xs, I);
@@ -133,7 +134,7 @@ export function rnnBackwardBatch(
   const BH = B * H;
   const g = zeroGrads(I, H, O);
   const data = (ms: Mat[]) => ms.map((m) => m.data);
-  const fast = backwardPassSimd(p, data(xs), data(trace.hs), data(trace.zs), data(dys), g, B, I, H, O, () => {
+  const fast = backwardPassKernels(p, data(xs), data(trace.hs), data(trace.zs), data(dys), g, B, I, H, O, () => {
     checkBatchSeq("xs", xs, I); // one of them throws, naming the entry
     checkBatchSeq("dys", dys, O, B);
   });

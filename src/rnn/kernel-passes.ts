@@ -1,5 +1,6 @@
 /**
- * The vanilla RNN's forward pass and full BPTT in the WebAssembly SIMD kernels (../core/wasm/simd), one code for
+ * The vanilla RNN's forward pass and full BPTT in compiled kernels — the native ones (../core/native, OpenBLAS)
+ * where they are built, else the WebAssembly SIMD ones (../core/wasm/simd), which take the same calls — one code for
  * one sequence (rnnForward/rnnBackward, B = 1) and a minibatch (rnnForwardBatch/rnnBackwardBatch): each step's
  * data is a B×size block, each pass one kernel call per part of the batch, a large batch in two parts that run at
  * once on two cores (../core/wasm/threads).
@@ -16,6 +17,7 @@ import {
   type SimdKernels,
 } from "../core/wasm/simd";
 import { kernelPair, type KernelPair } from "../core/wasm/threads";
+import { nativeKernels } from "../core/native/native";
 import type { Activation } from "./activation";
 import { EXPLODE, throwIfNonFinite } from "./checks";
 import type { RnnGrads, RnnParams } from "./vanilla";
@@ -24,7 +26,7 @@ import type { RnnGrads, RnnParams } from "./vanilla";
  * The kernels' code for φ ({@link SIMD_ACTIVATION}), or null for sigmoid, which the kernels do not have: a
  * sigmoid RNN runs on the JavaScript path.
  */
-export function simdKind(a: Activation): number | null {
+export function kernelKind(a: Activation): number | null {
   return a === "sigmoid" ? null : SIMD_ACTIVATION[a];
 }
 
@@ -35,41 +37,58 @@ interface Part {
   n: number;
 }
 
+/** What runs whole passes: the WebAssembly SIMD kernels (../core/wasm/simd) or the native ones (../core/native). */
+type PassKernels = Pick<SimdKernels, "reserve" | "nonfinite" | "forwardAll" | "backwardAll">;
+
 /**
- * The batch in one part, or in two (this thread and the kernel worker, ../core/wasm/threads) when there is
- * enough work for a second core to pay: at least 4 sequences and T·B·H·(I + H + O) ≥ 2²² multiply-adds
- * (≈ 0.5 ms on one core; below that the hand-over costs more than it saves). This thread's part is the
- * smaller (≈ 44%): it also copies every operand in and the results out, part of it while the worker computes.
+ * Who runs a pass, and on which sequences: the native kernels (OpenBLAS, which splits the large products over
+ * the cores itself) wherever they are built — they are faster at every size the bench measures, from one
+ * sequence at H = 16 up; otherwise the SIMD kernels, the batch in one part or in two (this thread and the kernel
+ * worker, ../core/wasm/threads) when there is enough work for a second core to pay: at least 4 sequences and
+ * T·B·H·(I + H + O) ≥ 2²² multiply-adds (≈ 0.5 ms on one core; below that the hand-over costs more than it
+ * saves). This thread's part is then the smaller (≈ 44%): it also copies every operand in and the results out,
+ * part of it while the worker computes. Null when neither set of kernels is available (the JavaScript path).
  */
-function partsOf(s: SimdKernels, B: number, T: number, I: number, H: number, O: number): { pair: KernelPair | null; parts: Part[] } {
-  const pair = B >= 4 && T * B * H * (I + H + O) >= 1 << 22 ? kernelPair(s) : null;
-  if (pair === null) return { pair, parts: [{ b0: 0, n: B }] };
+interface Plan {
+  s: PassKernels;
+  parts: Part[];
+  /** When the batch is split over two cores (then in two parts): the kernel worker, and the SIMD kernels it runs. */
+  worker: { pair: KernelPair; simd: SimdKernels } | null;
+}
+
+function planOf(B: number, T: number, I: number, H: number, O: number): Plan | null {
+  const native = nativeKernels();
+  if (native !== null) return { s: native, parts: [{ b0: 0, n: B }], worker: null };
+  const simd = simdKernels();
+  if (simd === null) return null;
+  const pair = B >= 4 && T * B * H * (I + H + O) >= 1 << 22 ? kernelPair(simd) : null;
+  if (pair === null) return { s: simd, parts: [{ b0: 0, n: B }], worker: null };
   const n0 = Math.max(2, Math.round(0.44 * B));
-  return { pair, parts: [{ b0: 0, n: n0 }, { b0: n0, n: B - n0 }] };
+  return { s: simd, parts: [{ b0: 0, n: n0 }, { b0: n0, n: B - n0 }], worker: { pair, simd } };
 }
 
 /**
- * Runs each part's kernel call with its copies: for one part, copy in, run, copy out; for two, part 1 is
- * copied in and handed to the worker first, then this thread copies part 0 in, runs it and copies it out
- * while the worker computes, and copies part 1 out last. Returns each part's result (a step or −1).
+ * Runs a pass by its plan, with its copies: for one part, copy in, run, copy out; for two, part 1 is copied in
+ * and handed to the kernel worker first, then this thread copies part 0 in, runs it and copies it out while the
+ * worker computes, and copies part 1 out last. Returns each part's result (a step or −1).
  */
 function runParts<A>(
-  pair: KernelPair | null,
+  plan: Plan,
   args: A[],
   copyIn: (k: number) => void,
-  here: (a: A) => number,
-  call: (a: A) => KernelCall,
+  here: (s: PassKernels, a: A) => number,
+  call: (s: SimdKernels, a: A) => KernelCall,
   copyOut: (k: number) => void,
 ): number[] {
   const one = (k: number): number => {
     copyIn(k);
-    const r = here(args[k]);
+    const r = here(plan.s, args[k]);
     copyOut(k);
     return r;
   };
-  if (pair === null || args.length === 1) return args.map((_, k) => one(k));
+  if (plan.worker === null) return args.map((_, k) => one(k));
   copyIn(1);
-  const steps = pair.run(call(args[1]), () => one(0));
+  const steps = plan.worker.pair.run(call(plan.worker.simd, args[1]), () => one(0));
   copyOut(1);
   return steps;
 }
@@ -96,17 +115,17 @@ function takePart(out: Float64Array, outOff: number, v: Float64Array, off: numbe
 }
 
 /**
- * The whole forward pass of B sequences in the SIMD kernels, for rnnForward (B = 1, xs[t] = x_t) and
+ * The whole forward pass of B sequences in the kernels, for rnnForward (B = 1, xs[t] = x_t) and
  * rnnForwardBatch (xs[t] = the B×I block X_t): X, Wxhᵀ, Whh(ᵀ), Whyᵀ and the biases copied in once; each
  * part's trace (H_0..H_T, Z, Y of its sequences) computed there by forwardAll — the two parts at once on two
  * cores when the batch is large enough — and copied out once into one buffer [H_0..H_T | Z_1..Z_T | Y_1..Y_T],
- * B×size blocks. Null (nothing done) when SIMD is unavailable or φ is sigmoid.
+ * B×size blocks. Null (nothing done) when no kernels are available or φ is sigmoid.
  *
  * @param recheck called when the inputs hold a NaN or ∞ (found where they are copied in): the caller's own
  *   check, which throws the error that names the entry
  * @throws NonFiniteError naming the first step where some H_t overflowed
  */
-export function forwardPassSimd(
+export function forwardPassKernels(
   p: RnnParams,
   xs: Float64Array[],
   h0: Float64Array | undefined,
@@ -116,11 +135,11 @@ export function forwardPassSimd(
   O: number,
   recheck: () => void,
 ): Float64Array | null {
-  const s = simdKernels();
-  const kind = simdKind(p.activation);
-  if (s === null || kind === null) return null;
+  const kind = kernelKind(p.activation);
   const T = xs.length;
-  const { pair, parts } = partsOf(s, B, T, I, H, O);
+  const plan = kind === null ? null : planOf(B, T, I, H, O);
+  if (plan === null || kind === null) return null;
+  const { s, parts } = plan;
   // shared weights, then each part's X, H_0..H_T, Z, Y
   const wxt = 0;
   const w = wxt + I * H;
@@ -161,7 +180,7 @@ export function forwardPassSimd(
     takePart(out, zOff, v, a.z, T, q, B, H);
     takePart(out, yOff, v, a.y, T, q, B, O);
   };
-  const steps = runParts(pair, args, copyIn, (a) => s.forwardAll(a), (a) => s.forwardAllCall(a), copyOut);
+  const steps = runParts(plan, args, copyIn, (k, a) => k.forwardAll(a), (k, a) => k.forwardAllCall(a), copyOut);
   const bad = steps.filter((t) => t >= 0);
   if (bad.length > 0) {
     const t = Math.min(...bad); // the first step where some sequence's H_t overflowed
@@ -171,16 +190,16 @@ export function forwardPassSimd(
 }
 
 /**
- * Full BPTT of B sequences in the SIMD kernels, for rnnBackward (B = 1) and rnnBackwardBatch (B×size blocks per
- * step, as for {@link forwardPassSimd}): each part's H_0..H_T, X, Ȳ (and Z for relu) and the shared Why, Whh(ᵀ)
+ * Full BPTT of B sequences in the kernels, for rnnBackward (B = 1) and rnnBackwardBatch (B×size blocks per
+ * step, as for {@link forwardPassKernels}): each part's H_0..H_T, X, Ȳ (and Z for relu) and the shared Why, Whh(ᵀ)
  * copied in once; each part's BPTT and weight gradients computed there by backwardAll into its own gradient
  * sums — the two parts at once on two cores when the batch is large enough — then the sums added into g (zeros
- * on entry) and H̄_0..H̄_T copied out (returned). Null (nothing done) when SIMD is unavailable or φ is sigmoid.
+ * on entry) and H̄_0..H̄_T copied out (returned). Null (nothing done) when no kernels are available or φ is sigmoid.
  *
  * @param recheck called when xs or dys hold a NaN or ∞: the caller's own checks, which throw naming the entry
  * @throws NonFiniteError naming the first step, going backwards, where some H̄_t overflowed
  */
-export function backwardPassSimd(
+export function backwardPassKernels(
   p: RnnParams,
   xs: Float64Array[],
   hs: Float64Array[],
@@ -193,11 +212,11 @@ export function backwardPassSimd(
   O: number,
   recheck: () => void,
 ): Float64Array | null {
-  const s = simdKernels();
-  const kind = simdKind(p.activation);
-  if (s === null || kind === null) return null;
+  const kind = kernelKind(p.activation);
   const T = xs.length;
-  const { pair, parts } = partsOf(s, B, T, I, H, O);
+  const plan = kind === null ? null : planOf(B, T, I, H, O);
+  if (plan === null || kind === null) return null;
+  const { s, parts } = plan;
   const wy = 0;
   const w = wy + O * H;
   let end = w + H * H;
@@ -234,7 +253,7 @@ export function backwardPassSimd(
     v.fill(0, a.gy, a.gby + O);
   };
   const copyOut = (k: number): void => takePart(out, 0, v, args[k].dh, T + 1, parts[k], B, H);
-  const steps = runParts(pair, args, copyIn, (a) => s.backwardAll(a), (a) => s.backwardAllCall(a), copyOut);
+  const steps = runParts(plan, args, copyIn, (k, a) => k.backwardAll(a), (k, a) => k.backwardAllCall(a), copyOut);
   const bad = steps.filter((t) => t >= 0);
   if (bad.length > 0) {
     const t = Math.max(...bad); // the first step, going backwards, where some sequence's H̄_t overflowed

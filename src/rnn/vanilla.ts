@@ -18,17 +18,17 @@
  * Ȳ Why, and the weight gradients Z̄ᵀ H_prev, Z̄ᵀ X, Ȳᵀ H — computed by the register-blocked kernels of
  * ../core/kernels. The trace's vectors are views into one Float64Array per pass (no per-step allocation).
  *
- * Where WebAssembly SIMD is available (../core/wasm/simd), the products run as f64x2 kernels, 3–4× the scalar
- * JavaScript at every H measured (16–256), and the forward pass and full BPTT are each one call into the
- * kernels: inputs and weights copied in (and checked for NaN/∞ there) once, the recurrence run there with its
- * activation (the kernels' own tanh, within 4 ulps of Math.tanh: results agree with the reference's to ~1e-15,
- * not bit for bit), the trace or the gradients copied out once. Sigmoid units, and the truncated BPTT's outer
- * loop, stay in JavaScript (under truncation the carried mat-vecs run in the kernels with Whhᵀ resident).
- * Otherwise the JavaScript kernels do it all.
+ * The forward pass and full BPTT are each one call into compiled kernels (./kernel-passes): inputs and weights
+ * copied in (and checked for NaN/∞ there) once, the recurrence run there with its activation (the kernels' own
+ * tanh, within 4 ulps of Math.tanh: results agree with the reference's to ~1e-15, not bit for bit), the trace
+ * or the gradients copied out once. The kernels are the native ones (OpenBLAS, ../core/native) where setup could
+ * build them, else the WebAssembly SIMD ones (../core/wasm/simd, f64x2, 3–4× the scalar JavaScript). Sigmoid
+ * units, and the truncated BPTT's outer loop, stay in JavaScript (under truncation the carried mat-vecs run in
+ * the WebAssembly kernels with Whhᵀ resident). Without either set of kernels the JavaScript ones do it all.
  */
 import { colSumAdd, gemvAdd, transposeData } from "../core/kernels";
 import { gemmAddFast, gemmTNAddFast, putTransposed, simdKernels } from "../core/wasm/simd";
-import { backwardPassSimd, forwardPassSimd } from "./kernel-passes";
+import { backwardPassKernels, forwardPassKernels } from "./kernel-passes";
 import { type Mat, type Vec } from "../core/tensor";
 import { type Activation } from "./activation";
 import {
@@ -105,14 +105,14 @@ export interface BackwardOptions {
 export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
   checkParamsFinite(p);
-  checkSequence(xs, I, false); // finiteness: in the kernels' memory (forwardPassSimd) or below
+  checkSequence(xs, I, false); // finiteness: in the kernels' memory (forwardPassKernels) or below
   if (h0 !== undefined) checkVec("h0", h0, H);
   if (h0 !== undefined) checkAllFinite("h0", h0);
   const { Wxh, Whh, bh, Why, by, activation } = p;
   const T = xs.length;
   const zOff = (T + 1) * H;
   const yOff = zOff + T * H;
-  const fast = forwardPassSimd(p, xs, h0, 1, I, H, O, () => checkSequence(xs, I));
+  const fast = forwardPassKernels(p, xs, h0, 1, I, H, O, () => checkSequence(xs, I));
   if (fast !== null)
     return { hs: rowViews(fast, 0, T + 1, H), zs: rowViews(fast, zOff, T, H), ys: rowViews(fast, yOff, T, O) };
   checkSequence(xs, I);
@@ -163,12 +163,12 @@ export function rnnBackward(
   dys: Vec[],
   opts: BackwardOptions = {},
 ): { grads: RnnGrads; dhs: Vec[] } {
-  // finiteness of xs and dys: in the kernels' memory (backwardPassSimd) or just below
+  // finiteness of xs and dys: in the kernels' memory (backwardPassKernels) or just below
   const { I, H, O, T, k } = checkBackwardArgs(p, xs, trace, dys, opts, false);
   const act = p.activation;
   const g = zeroGrads(I, H, O);
   if (k >= T) {
-    const fast = backwardPassSimd(p, xs, trace.hs, trace.zs, dys, g, 1, I, H, O, () => {
+    const fast = backwardPassKernels(p, xs, trace.hs, trace.zs, dys, g, 1, I, H, O, () => {
       checkSequence(xs, I); // one of them throws, naming the entry
       checkDys(dys, T, O);
     });

@@ -33,7 +33,7 @@ function folderImports(source: string, fromDir: string): string[] {
 function dottedImports(source: string): string[] {
   return [...source.matchAll(importPattern)]
     .map((m) => m[1] ?? m[2])
-    .filter((spec) => /\.[^./]+$/.test(spec.split("/").pop() ?? "") && !spec.endsWith(".js") && !spec.endsWith(".json"));
+    .filter((spec) => /\.[^./]+$/.test(spec.split("/").pop() ?? "") && !/\.(c?js|json)$/.test(spec));
 }
 
 describe("relative imports tslab can resolve", () => {
@@ -48,6 +48,7 @@ describe("relative imports tslab can resolve", () => {
     expect(dottedImports('import { K } from "./kernels.generated";')).toEqual(["./kernels.generated"]);
     expect(dottedImports('import g from "../data/sources/grosse-2017.json";')).toEqual([]);
     expect(dottedImports('export * from "./core/tensor";')).toEqual([]);
+    expect(dottedImports('require("./build.cjs")')).toEqual([]); // plain JS, named with its extension
   });
 });
 

@@ -1,5 +1,9 @@
 /** Worker functions for parallel.test.ts: they report where they ran. */
 import { threadId } from "worker_threads";
+import { nativeKernels } from "../../src/core/native/native";
+import { createRng, randnVec } from "../../src/core/random";
+import { rnnBackwardBatch, rnnForwardBatch } from "../../src/rnn/batch";
+import { initRnnParams } from "../../src/rnn/params";
 import { simdKernels } from "../../src/core/wasm/simd";
 import { kernelPair } from "../../src/core/wasm/threads";
 
@@ -17,4 +21,19 @@ export function alwaysThrows(): never {
 export function hasKernelPair(): boolean {
   const s = simdKernels();
   return s !== null && kernelPair(s) !== null;
+}
+
+/**
+ * A minibatch's gradients (and its last hidden states) through the native kernels, from fixed data: the main
+ * thread may split the pass over two threads, a worker runs both parts itself; the numbers must not differ.
+ */
+export function nativeBatchGrads(): { native: boolean; grads: Float64Array[]; hT: Float64Array } {
+  const B = 7, I = 24, H = 40, O = 8, T = 120;
+  const rng = createRng(21);
+  const p = initRnnParams(rng, { input: I, hidden: H, output: O, activation: "tanh", recurrentStd: 0.9 / Math.sqrt(H) });
+  const xs = Array.from({ length: T }, () => ({ rows: B, cols: I, data: randnVec(rng, B * I) }));
+  const dys = Array.from({ length: T }, () => ({ rows: B, cols: O, data: randnVec(rng, B * O) }));
+  const tr = rnnForwardBatch(p, xs);
+  const { grads } = rnnBackwardBatch(p, xs, tr, dys);
+  return { native: nativeKernels() !== null, grads: [grads.Wxh.data, grads.Whh.data, grads.bh, grads.Why.data, grads.by], hT: tr.hs[T].data.slice() };
 }

@@ -1,7 +1,8 @@
 import * as path from "path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parallelMap } from "../../src/core/parallel";
 import { NonFiniteError } from "../../src/core/errors";
+import { setNativeEnabled } from "../../src/core/native/native";
 import { createRng } from "../../src/core/random";
 import { SIMD_ACTIVATION, simdKernels } from "../../src/core/wasm/simd";
 import { kernelPair, setKernelWorkerEnabled, startKernelPair } from "../../src/core/wasm/threads";
@@ -23,6 +24,10 @@ function ulps(a: number, b: number): number {
 }
 
 afterEach(() => setKernelWorkerEnabled(true));
+// This file tests the WebAssembly path, which the native kernels (tests/core/native.test.ts) would otherwise take
+// over wherever they are built.
+beforeAll(() => setNativeEnabled(false));
+afterAll(() => setNativeEnabled(true));
 
 describe("the kernels' own tanh", () => {
   it("is within 4 ulps of Math.tanh from 1e-300 to 30, both signs, including odd lengths", () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from "fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRng } from "../../src/core/random";
 import { gemmAdd, gemmTNAdd } from "../../src/core/kernels";
 import { assembleKernels, GENERATED_PATH, generatedModuleText } from "../../src/core/wasm/build";
@@ -9,6 +9,7 @@ import { rnnBackward, rnnForward } from "../../src/rnn/vanilla";
 import { rnnBackwardReference, rnnForwardReference } from "../../src/rnn/vanilla-reference";
 import { rnnBackwardBatch, rnnForwardBatch } from "../../src/rnn/batch";
 import { NonFiniteError } from "../../src/core/errors";
+import { setNativeEnabled } from "../../src/core/native/native";
 
 const rng = createRng(7);
 const rand = (n: number) => Float64Array.from({ length: n }, () => rng.normal());
@@ -34,6 +35,10 @@ function expectClose(got: Float64Array, want: Float64Array) {
 const SIZES = [1, 3, 5, 17, 64, 129];
 
 afterEach(() => setSimdEnabled(true));
+// This file tests the WebAssembly path, which the native kernels (tests/core/native.test.ts) would otherwise take
+// over wherever they are built.
+beforeAll(() => setNativeEnabled(false));
+afterAll(() => setNativeEnabled(true));
 
 describe("WebAssembly SIMD kernels", () => {
   it("load on this Node (SIMD128 is on by default since Node 16.4)", () => {

@@ -107,7 +107,9 @@ describe("truncated BPTT", () => {
     const { dys } = squaredError(trace.ys, pr.targets);
     const full = rnnBackward(pr.p, pr.xs, trace, dys);
     const k1 = rnnBackward(pr.p, pr.xs, trace, dys, { truncate: 1 });
-    expect(Array.from(k1.grads.Why.data)).toEqual(Array.from(full.grads.Why.data)); // no recurrence in Why
+    // no recurrence in Why: the same sums (up to rounding: full BPTT may run in the native kernels, truncated
+    // BPTT's outer loop runs in JavaScript)
+    k1.grads.Why.data.forEach((g, i) => expect(g).toBeCloseTo(full.grads.Why.data[i], 15));
     expect(Array.from(k1.grads.Whh.data)).not.toEqual(Array.from(full.grads.Whh.data));
   });
 });

@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { gemvAdd } from "../core/kernels";
+import { nativeKernels, nativeStatus, setNativeEnabled } from "../core/native/native";
 import { simdKernels } from "../core/wasm/simd";
 import { kernelPair, setKernelWorkerEnabled } from "../core/wasm/threads";
 import { closeWorkerPools, parallelMap, type WorkerStartup } from "../core/parallel";
@@ -179,6 +180,14 @@ function matvecBench(H: number): Record<string, number> {
     mem.set(x, H * H);
     kernels["WASM SIMD f64x2 (gemv)"] = () => { for (let r = 0; r < reps; r++) simd.gemv(H, H, 0, H * H, H * H + H); };
   }
+  // OpenBLAS's dgemv through the native kernels, the reps in one call (so no JavaScript call per product).
+  const native = nativeKernels();
+  const nmem = native?.reserve(H * H + 2 * H);
+  if (native && nmem) {
+    nmem.set(a, 0);
+    nmem.set(x, H * H);
+    kernels["OpenBLAS dgemv (native)"] = () => native.gemv(H, H, 0, H * H, H * H + H, reps);
+  }
   const out: Record<string, number> = {};
   for (const [k, f] of Object.entries(kernels)) out[k] = (2 * H * H * reps) / timeIt(f, 150, 7) / 1e6;
   return out;
@@ -213,6 +222,7 @@ async function main(): Promise<void> {
   const cpu = (fs.readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [])[1] ?? "unknown";
   console.log(`# Vanilla RNN forward + full BPTT (tanh, input = hidden = output = H, one sequence)${quick ? " — quick" : ""}`);
   console.log(`machine: ${os.availableParallelism?.() ?? os.cpus().length} cores (nproc), ${cpu}; node ${process.version}; tfjs ${tf.version.tfjs} (${tf.getBackend()} backend, float32)`);
+  console.log(`native kernels: ${nativeStatus()}`);
   const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" / ");
   console.log(`load average at start (1/5/15 min): ${load()} — on a shared 2-core machine anything above ~0.5 skews every column`);
   console.log(`flops counted: 16·H² per step (forward 3 mat-vecs, backward 5 mat-vec/outer products, 2·H² each)\n`);
@@ -238,7 +248,7 @@ async function main(): Promise<void> {
         const estMs = c.T * (0.03 + (16 * c.H * c.H) / 2e6);
         return { id: c.id, I: c.H, H: c.H, O: c.H, T: c.T, warmup: 2, reps: Math.max(5, Math.min(30, Math.round((quick ? 300 : 600) / estMs))) };
       }),
-      batch: { id: "batch", I: BH, H: BH, O: BH, T: BT, B, warmup: 2, reps: quick ? 5 : 11, lr, clip },
+      batch: { id: "batch", I: BH, H: BH, O: BH, T: BT, B, warmup: 3, reps: quick ? 41 : 81, lr, clip },
     };
     const r = spawnSync(py.exe, [path.join(__dirname, "rnn_numpy.py")], { input: JSON.stringify(job), env: py.env, maxBuffer: 1 << 26 });
     if (r.status !== 0) console.log(`numpy: failed (${r.stderr.toString().trim().split("\n").pop()})`);
@@ -284,19 +294,24 @@ async function main(): Promise<void> {
   console.log("| kernel | " + HS.map((H) => `H = ${H}`).join(" | ") + " |\n|---|" + HS.map(() => "---|").join(""));
   for (const k of Object.keys(mvAll[HS[0]])) console.log(`| ${k} | ` + HS.map((H) => fmt(mvAll[H][k])).join(" | ") + " |");
 
-  // Minibatch.
+  // Minibatch: ours as the library runs it (the native kernels where built), then on the WebAssembly kernels,
+  // on two cores (half the sequences on the kernel worker) and on one.
   const work = cloneRnnParams(bp);
   const g0 = flat(batchStep(cloneRnnParams(bp), bxs, btg, lr, clip));
-  // one core first (the kernel worker off), then two (the default: half the sequences on the kernel worker)
-  setKernelWorkerEnabled(false);
-  const oursB1 = timeIt(() => batchStep(work, bxs, btg, lr, clip), quick ? 500 : 1000, 5, 15);
-  setKernelWorkerEnabled(true);
+  const stepMs = () => timeIt(() => batchStep(work, bxs, btg, lr, clip), quick ? 1500 : 3000, 5, 120);
+  const oursB = stepMs();
+  const onNative = nativeKernels() !== null;
+  setNativeEnabled(false);
   const pair = simdKernels() === null ? null : kernelPair(simdKernels()!);
   const calls0 = pair?.workerCalls ?? 0;
-  const oursB = timeIt(() => batchStep(work, bxs, btg, lr, clip), quick ? 500 : 1000, 5, 15);
-  const cores = pair !== null && pair.workerCalls > calls0 ? "2 cores" : "1 core (no kernel worker)";
+  const wasm2 = stepMs();
+  const wasmCores = pair !== null && pair.workerCalls > calls0 ? "2 cores" : "1 core (no kernel worker)";
+  setKernelWorkerEnabled(false);
+  const wasm1 = stepMs();
+  setKernelWorkerEnabled(true);
+  setNativeEnabled(true);
   const bflops = 16 * BH * BH * BT * B;
-  let line = `\nMinibatch step (B = ${B}, H = ${BH}, T = ${BT}: forward + BPTT + clipped SGD): ours ${fmt(oursB, 1)} ms on ${cores} (${fmt(bflops / oursB / 1e6)} GFLOP/s; ${fmt(oursB1, 1)} ms on 1 core)`;
+  let line = `\nMinibatch step (B = ${B}, H = ${BH}, T = ${BT}: forward + BPTT + clipped SGD): ours ${fmt(oursB, 1)} ms on the ${onNative ? "native" : "WebAssembly"} kernels (${fmt(bflops / oursB / 1e6)} GFLOP/s; WebAssembly kernels: ${fmt(wasm2, 1)} ms on ${wasmCores}, ${fmt(wasm1, 1)} ms on 1 core)`;
   if (np?.batch) {
     const e = relErr(splitLike(readF64(path.join(dir, "batch.batch.out")), g0), g0);
     const nb = median(np.batch);

@@ -17,7 +17,7 @@ import {
   type SimdKernels,
 } from "../core/wasm/simd";
 import { kernelPair, type KernelPair } from "../core/wasm/threads";
-import { nativeKernels } from "../core/native/native";
+import { nativeKernels, type NativeKernels } from "../core/native/native";
 import type { Activation } from "./activation";
 import { EXPLODE, throwIfNonFinite } from "./checks";
 import type { RnnGrads, RnnParams } from "./vanilla";
@@ -54,17 +54,19 @@ interface Plan {
   parts: Part[];
   /** When the batch is split over two cores (then in two parts): the kernel worker, and the SIMD kernels it runs. */
   worker: { pair: KernelPair; simd: SimdKernels } | null;
+  /** The native kernels, when they run the pass (in one part): they write the results straight into the caller's buffer. */
+  direct: NativeKernels | null;
 }
 
 function planOf(B: number, T: number, I: number, H: number, O: number): Plan | null {
   const native = nativeKernels();
-  if (native !== null) return { s: native, parts: [{ b0: 0, n: B }], worker: null };
+  if (native !== null) return { s: native, parts: [{ b0: 0, n: B }], worker: null, direct: native };
   const simd = simdKernels();
   if (simd === null) return null;
   const pair = B >= 4 && T * B * H * (I + H + O) >= 1 << 22 ? kernelPair(simd) : null;
-  if (pair === null) return { s: simd, parts: [{ b0: 0, n: B }], worker: null };
+  if (pair === null) return { s: simd, parts: [{ b0: 0, n: B }], worker: null, direct: null };
   const n0 = Math.max(2, Math.round(0.44 * B));
-  return { s: simd, parts: [{ b0: 0, n: n0 }, { b0: n0, n: B - n0 }], worker: { pair, simd } };
+  return { s: simd, parts: [{ b0: 0, n: n0 }, { b0: n0, n: B - n0 }], worker: { pair, simd }, direct: null };
 }
 
 /**
@@ -139,8 +141,12 @@ export function forwardPassKernels(
   const T = xs.length;
   const plan = kind === null ? null : planOf(B, T, I, H, O);
   if (plan === null || kind === null) return null;
-  const { s, parts } = plan;
-  // shared weights, then each part's X, H_0..H_T, Z, Y
+  const { s, parts, direct } = plan;
+  const BH = B * H;
+  const zOff = (T + 1) * BH;
+  const yOff = zOff + T * BH;
+  const out = new Float64Array(yOff + T * B * O);
+  // shared weights, then each part's X, H_0..H_T, Z, Y (the trace straight in `out` when the kernels take it)
   const wxt = 0;
   const w = wxt + I * H;
   const wyt = w + H * H;
@@ -149,7 +155,9 @@ export function forwardPassKernels(
   let end = by + O;
   const args: ForwardAllArgs[] = parts.map((q) => {
     const x = end;
-    const h = x + T * q.n * I;
+    end = x + T * q.n * I;
+    if (direct !== null) return { T, B: q.n, I, H, O, kind, x, wxt, w, wyt, bh, by, h: 0, z: zOff, y: yOff };
+    const h = end;
     const z = h + (T + 1) * q.n * H;
     const y = z + T * q.n * H;
     end = y + T * q.n * O;
@@ -163,24 +171,23 @@ export function forwardPassKernels(
   putTransposed(v, wyt, O, H, p.Why.data);
   v.set(p.bh, bh);
   v.set(p.by, by);
-  const BH = B * H;
-  const zOff = (T + 1) * BH;
-  const yOff = zOff + T * BH;
-  const out = new Float64Array(yOff + T * B * O);
+  const hb = direct !== null ? out : v;
   const copyIn = (k: number): void => {
     const [q, a] = [parts[k], args[k]];
     putPart(v, a.x, xs, T, q, I);
     if (s.nonfinite(T * q.n * I, a.x)) recheck();
-    if (h0 !== undefined) v.set(h0.subarray(q.b0 * H, (q.b0 + q.n) * H), a.h);
-    else v.fill(0, a.h, a.h + q.n * H);
+    if (h0 !== undefined) hb.set(h0.subarray(q.b0 * H, (q.b0 + q.n) * H), a.h);
+    else if (direct === null) v.fill(0, a.h, a.h + q.n * H);
   };
   const copyOut = (k: number): void => {
+    if (direct !== null) return;
     const [q, a] = [parts[k], args[k]];
     takePart(out, 0, v, a.h, T + 1, q, B, H);
     takePart(out, zOff, v, a.z, T, q, B, H);
     takePart(out, yOff, v, a.y, T, q, B, O);
   };
-  const steps = runParts(plan, args, copyIn, (k, a) => k.forwardAll(a), (k, a) => k.forwardAllCall(a), copyOut);
+  const here = (k: PassKernels, a: ForwardAllArgs): number => (direct !== null ? direct.forwardAll(a, out) : k.forwardAll(a));
+  const steps = runParts(plan, args, copyIn, here, (k, a) => k.forwardAllCall(a), copyOut);
   const bad = steps.filter((t) => t >= 0);
   if (bad.length > 0) {
     const t = Math.min(...bad); // the first step where some sequence's H_t overflowed
@@ -216,17 +223,20 @@ export function backwardPassKernels(
   const T = xs.length;
   const plan = kind === null ? null : planOf(B, T, I, H, O);
   if (plan === null || kind === null) return null;
-  const { s, parts } = plan;
+  const { s, parts, direct } = plan;
+  const BH = B * H;
+  const out = new Float64Array((T + 1) * BH);
   const wy = 0;
   const w = wy + O * H;
   let end = w + H * H;
   const relu = kind === SIMD_ACTIVATION.relu;
+  // H̄_0..H̄_T straight in `out` when the kernels take it
   const args: BackwardAllArgs[] = parts.map((q) => {
     const x = end;
     const dy = x + T * q.n * I;
     const h = dy + T * q.n * O;
-    const dh = h + (T + 1) * q.n * H;
-    const dz = dh + (T + 1) * q.n * H;
+    const dh = direct !== null ? 0 : h + (T + 1) * q.n * H;
+    const dz = h + (T + 1) * q.n * H * (direct !== null ? 1 : 2);
     const gy = dz + T * q.n * H; // this part's gradient sums, in the order of RnnGrads' tensors
     const gh = gy + O * H;
     const gx = gh + H * H;
@@ -241,8 +251,6 @@ export function backwardPassKernels(
   v.set(p.Why.data, wy);
   if (B === 1) putTransposed(v, w, H, H, p.Whh.data); // backwardAll takes Whhᵀ for one sequence, Whh for more
   else v.set(p.Whh.data, w);
-  const BH = B * H;
-  const out = new Float64Array((T + 1) * BH);
   const copyIn = (k: number): void => {
     const [q, a] = [parts[k], args[k]];
     putPart(v, a.x, xs, T, q, I);
@@ -252,8 +260,11 @@ export function backwardPassKernels(
     if (relu) putPart(v, a.z, zs, T, q, H);
     v.fill(0, a.gy, a.gby + O);
   };
-  const copyOut = (k: number): void => takePart(out, 0, v, args[k].dh, T + 1, parts[k], B, H);
-  const steps = runParts(plan, args, copyIn, (k, a) => k.backwardAll(a), (k, a) => k.backwardAllCall(a), copyOut);
+  const copyOut = (k: number): void => {
+    if (direct === null) takePart(out, 0, v, args[k].dh, T + 1, parts[k], B, H);
+  };
+  const here = (k: PassKernels, a: BackwardAllArgs): number => (direct !== null ? direct.backwardAll(a, out) : k.backwardAll(a));
+  const steps = runParts(plan, args, copyIn, here, (k, a) => k.backwardAllCall(a), copyOut);
   const bad = steps.filter((t) => t >= 0);
   if (bad.length > 0) {
     const t = Math.max(...bad); // the first step, going backwards, where some sequence's H̄_t overflowed

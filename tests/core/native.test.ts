@@ -220,9 +220,14 @@ describe("the native kernels' own checks (the addon is not handed a bad position
     const v = k.reserve(25)!;
     v.fill(0.5);
     const before = v.slice();
-    expect(() => k.forwardAll({ ...args, y: v.length - 1 })).toThrow(/forwardAll: operand 8 at \[\d+, \d+\) lies outside the memory of \d+ doubles/);
-    expect(v).toEqual(before);
+    expect(() => k.forwardAll({ ...args, y: v.length - 1 })).toThrow(/forwardAll: operand 8 at \[\d+, \d+\) lies outside its memory of \d+ doubles/);
+    expect(v.findIndex((x, i) => !Object.is(x, before[i]))).toBe(-1); // nothing written
     expect(k.forwardAll(args)).toBe(-1); // the same call in range runs
+    const out = new Float64Array(24); // the trace in a buffer of its own: H_0..H_2 (6), Z (4), Y (2) — too short for y
+    out.set(v.subarray(args.h, args.h + 2), 0); // the same H_0
+    expect(() => k.forwardAll({ ...args, h: 0, z: 6, y: 23 }, out)).toThrow(/operand 8 at \[23, 25\) lies outside its memory of 24 doubles/);
+    expect(k.forwardAll({ ...args, h: 0, z: 6, y: 10 }, out)).toBe(-1);
+    expect(out.subarray(6, 12)).toEqual(v.subarray(19, 25)); // Z, Y: the same numbers as in the kernels' memory
   });
 
   it("sizes below 1 and unknown kinds are RangeErrors naming them", () => {

@@ -78,14 +78,13 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static int tanh_row
   return bad;
 }
 
-/* 1 when some of the n doubles at p is NaN or ±∞ (v − v is 0 exactly for finite v). */
-static int nonfinite_row(int n, const double *p) {
-  int bad = 0;
-  for (int i = 0; i < n; i++) {
-    double d = p[i] - p[i];
-    bad |= d != d;
-  }
-  return bad;
+/* 1 when some of the n doubles at p is NaN or ±∞: its exponent bits all ones (integer operations, which
+ * vectorise; the clones as for tanh_row). */
+__attribute__((target_clones("avx512f", "avx2", "default"))) static int nonfinite_row(int n, const double *p) {
+  const uint64_t EXP = 0x7ff0000000000000ull;
+  uint64_t bad = 0;
+  for (int i = 0; i < n; i++) bad |= (bits(p[i]) & EXP) == EXP;
+  return bad != 0;
 }
 
 /* h[i] = φ(z[i]) for i < n; returns 1 when some h[i] is not finite. relu: z > 0 ? z : 0 (NaN gives 0). */
@@ -365,13 +364,15 @@ static int backward_all(pass_t *p, int may_use_helper) {
 
 #define MAX_ARGS 24
 
-/* Throws a RangeError and returns 0 unless every region [pos, pos + len) lies inside the memory. */
-static int regions_fit(napi_env env, const char *fn, size_t mem_len, const int64_t *pos, const int64_t *len, int k) {
+/* Throws a RangeError and returns 0 unless every region [pos, pos + len) lies inside its memory (of mem_len[k]
+ * doubles for region k). */
+static int regions_fit(napi_env env, const char *fn, const size_t *mem_len, const int64_t *pos, const int64_t *len,
+                       int k) {
   for (int i = 0; i < k; i++) {
-    if (pos[i] < 0 || len[i] < 0 || (uint64_t)(pos[i] + len[i]) > mem_len) {
+    if (pos[i] < 0 || len[i] < 0 || (uint64_t)(pos[i] + len[i]) > mem_len[i]) {
       char msg[200];
-      snprintf(msg, sizeof msg, "%s: operand %d at [%lld, %lld) lies outside the memory of %zu doubles", fn, i,
-               (long long)pos[i], (long long)(pos[i] + len[i]), mem_len);
+      snprintf(msg, sizeof msg, "%s: operand %d at [%lld, %lld) lies outside its memory of %zu doubles", fn, i,
+               (long long)pos[i], (long long)(pos[i] + len[i]), mem_len[i]);
       napi_throw_range_error(env, NULL, msg);
       return 0;
     }
@@ -379,32 +380,34 @@ static int regions_fit(napi_env env, const char *fn, size_t mem_len, const int64
   return 1;
 }
 
-/* Reads (memory: Float64Array, then `ints` int32 arguments); throws a TypeError naming the bad one. */
-static int read_args(napi_env env, napi_callback_info info, const char *fn, size_t ints, double **mem,
+/* Reads `nmem` Float64Arrays (the memories), then `ints` int32 arguments; throws a TypeError naming a bad one. */
+static int read_args(napi_env env, napi_callback_info info, const char *fn, size_t nmem, size_t ints, double **mem,
                      size_t *mem_len, int32_t *out) {
   size_t argc = MAX_ARGS;
   napi_value argv[MAX_ARGS];
   char msg[200];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
-  if (argc != ints + 1) {
-    snprintf(msg, sizeof msg, "%s: expected %zu arguments, got %zu", fn, ints + 1, argc);
+  if (argc != nmem + ints) {
+    snprintf(msg, sizeof msg, "%s: expected %zu arguments, got %zu", fn, nmem + ints, argc);
     napi_throw_type_error(env, NULL, msg);
     return 0;
   }
-  bool is_ta = false;
-  napi_typedarray_type type;
-  void *data;
-  if (napi_is_typedarray(env, argv[0], &is_ta) != napi_ok || !is_ta ||
-      napi_get_typedarray_info(env, argv[0], &type, mem_len, &data, NULL, NULL) != napi_ok ||
-      type != napi_float64_array) {
-    snprintf(msg, sizeof msg, "%s: memory: expected a Float64Array", fn);
-    napi_throw_type_error(env, NULL, msg);
-    return 0;
+  for (size_t k = 0; k < nmem; k++) {
+    bool is_ta = false;
+    napi_typedarray_type type;
+    void *data;
+    if (napi_is_typedarray(env, argv[k], &is_ta) != napi_ok || !is_ta ||
+        napi_get_typedarray_info(env, argv[k], &type, &mem_len[k], &data, NULL, NULL) != napi_ok ||
+        type != napi_float64_array) {
+      snprintf(msg, sizeof msg, "%s: memory %zu: expected a Float64Array", fn, k);
+      napi_throw_type_error(env, NULL, msg);
+      return 0;
+    }
+    mem[k] = data;
   }
-  *mem = data;
   for (size_t i = 0; i < ints; i++)
-    if (napi_get_value_int32(env, argv[i + 1], &out[i]) != napi_ok) {
-      snprintf(msg, sizeof msg, "%s: argument %zu: expected an int32", fn, i + 1);
+    if (napi_get_value_int32(env, argv[nmem + i], &out[i]) != napi_ok) {
+      snprintf(msg, sizeof msg, "%s: argument %zu: expected an int32", fn, nmem + i);
       napi_throw_type_error(env, NULL, msg);
       return 0;
     }
@@ -435,38 +438,45 @@ static int sizes_ok(napi_env env, const char *fn, const int32_t *a) {
   return 1;
 }
 
-/* forwardAll(memory, T, B, I, H, O, kind, x, wxt, w, wyt, bh, by, h, z, y, helper) → first non-finite step or −1
- * (helper: 1 when the pass may use the helper thread, i.e. on the main thread) */
+/* forwardAll(memory, out, T, B, I, H, O, kind, x, wxt, w, wyt, bh, by, h, z, y, helper) → first non-finite step
+ * or −1: the operands in memory, except H_0..H_T, Z and Y, in out (which may be memory itself); helper: 1 when the
+ * pass may use the helper thread (on the main thread) */
 static napi_value js_forward_all(napi_env env, napi_callback_info info) {
-  double *m;
-  size_t len;
+  double *m[2];
+  size_t len[2];
   int32_t a[16];
-  if (!read_args(env, info, "forwardAll", 16, &m, &len, a) || !sizes_ok(env, "forwardAll", a)) return NULL;
+  if (!read_args(env, info, "forwardAll", 2, 16, m, len, a) || !sizes_ok(env, "forwardAll", a)) return NULL;
   const int64_t T = a[0], B = a[1], I = a[2], H = a[3], O = a[4], R = T * B;
   const int64_t pos[9] = {a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]};
   const int64_t lens[9] = {R * I, I * H, H * H, H * O, H, O, (T + 1) * B * H, R * H, R * O};
-  if (!regions_fit(env, "forwardAll", len, pos, lens, 9)) return NULL;
-  pass_t p = {.T = (int)T, .B = (int)B, .I = (int)I, .H = (int)H, .O = (int)O, .kind = a[5], .x = m + a[6],
-              .wxt = m + a[7], .w = m + a[8], .wyt = m + a[9], .bh = m + a[10], .by = m + a[11], .h = m + a[12],
-              .z = m + a[13], .y = m + a[14]};
+  const size_t in[9] = {len[0], len[0], len[0], len[0], len[0], len[0], len[1], len[1], len[1]};
+  if (!regions_fit(env, "forwardAll", in, pos, lens, 9)) return NULL;
+  double *const mi = m[0], *const mo = m[1];
+  pass_t p = {.T = (int)T, .B = (int)B, .I = (int)I, .H = (int)H, .O = (int)O, .kind = a[5], .x = mi + a[6],
+              .wxt = mi + a[7], .w = mi + a[8], .wyt = mi + a[9], .bh = mi + a[10], .by = mi + a[11],
+              .h = mo + a[12], .z = mo + a[13], .y = mo + a[14]};
   return int_value(env, forward_all(&p, a[15] == 1));
 }
 
-/* backwardAll(memory, T, B, I, H, O, kind, x, dy, h, z, wy, w, dh, dz, gx, gh, gy, gbh, gby, helper) → step or −1 */
+/* backwardAll(memory, out, T, B, I, H, O, kind, x, dy, h, z, wy, w, dh, dz, gx, gh, gy, gbh, gby, helper) → step
+ * or −1: the operands in memory, except H̄_0..H̄_T, in out (which may be memory itself) */
 static napi_value js_backward_all(napi_env env, napi_callback_info info) {
-  double *m;
-  size_t len;
+  double *m[2];
+  size_t len[2];
   int32_t a[20];
-  if (!read_args(env, info, "backwardAll", 20, &m, &len, a) || !sizes_ok(env, "backwardAll", a)) return NULL;
+  if (!read_args(env, info, "backwardAll", 2, 20, m, len, a) || !sizes_ok(env, "backwardAll", a)) return NULL;
   const int64_t T = a[0], B = a[1], I = a[2], H = a[3], O = a[4], R = T * B;
   const int64_t pos[13] = {a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18]};
   /* z is read for relu only: a caller may lay out no Z for tanh and linear */
   const int64_t lens[13] = {R * I, R * O, (T + 1) * B * H, a[5] == 2 ? R * H : 0, O * H, H * H, (T + 1) * B * H,
                             R * H, H * I, H * H, O * H, H, O};
-  if (!regions_fit(env, "backwardAll", len, pos, lens, 13)) return NULL;
-  pass_t p = {.T = (int)T, .B = (int)B, .I = (int)I, .H = (int)H, .O = (int)O, .kind = a[5], .x = m + a[6],
-              .dy = m + a[7], .h = m + a[8], .z_in = m + a[9], .wy = m + a[10], .w = m + a[11], .dh = m + a[12],
-              .dz = m + a[13], .g = {m + a[14], m + a[15], m + a[16], m + a[17], m + a[18]}};
+  size_t in[13];
+  for (int k = 0; k < 13; k++) in[k] = k == 6 ? len[1] : len[0];
+  if (!regions_fit(env, "backwardAll", in, pos, lens, 13)) return NULL;
+  double *const mi = m[0];
+  pass_t p = {.T = (int)T, .B = (int)B, .I = (int)I, .H = (int)H, .O = (int)O, .kind = a[5], .x = mi + a[6],
+              .dy = mi + a[7], .h = mi + a[8], .z_in = mi + a[9], .wy = mi + a[10], .w = mi + a[11],
+              .dh = m[1] + a[12], .dz = mi + a[13], .g = {mi + a[14], mi + a[15], mi + a[16], mi + a[17], mi + a[18]}};
   const int r = backward_all(&p, a[19] == 1);
   if (r == -2) {
     napi_throw_error(env, NULL, "backwardAll: out of memory for the second part's gradient sums");
@@ -480,9 +490,9 @@ static napi_value js_nonfinite(napi_env env, napi_callback_info info) {
   double *m;
   size_t len;
   int32_t a[2];
-  if (!read_args(env, info, "nonfinite", 2, &m, &len, a)) return NULL;
+  if (!read_args(env, info, "nonfinite", 1, 2, &m, &len, a)) return NULL;
   const int64_t pos[1] = {a[1]}, lens[1] = {a[0]};
-  if (!regions_fit(env, "nonfinite", len, pos, lens, 1)) return NULL;
+  if (!regions_fit(env, "nonfinite", &len, pos, lens, 1)) return NULL;
   napi_value r;
   napi_get_boolean(env, nonfinite_row(a[0], m + a[1]) != 0, &r);
   return r;
@@ -494,9 +504,10 @@ static napi_value js_gemv(napi_env env, napi_callback_info info) {
   double *m;
   size_t len;
   int32_t a[6];
-  if (!read_args(env, info, "gemv", 6, &m, &len, a)) return NULL;
+  if (!read_args(env, info, "gemv", 1, 6, &m, &len, a)) return NULL;
   const int64_t pos[3] = {a[2], a[3], a[4]}, lens[3] = {(int64_t)a[0] * a[1], a[1], a[0]};
-  if (!regions_fit(env, "gemv", len, pos, lens, 3)) return NULL;
+  const size_t in[3] = {len, len, len};
+  if (!regions_fit(env, "gemv", in, pos, lens, 3)) return NULL;
   for (int r = 0; r < a[5]; r++)
     cblas_dgemv(CblasRowMajor, CblasNoTrans, a[0], a[1], 1, m + a[2], a[1], m + a[3], 1, 1, m + a[4], 1);
   return NULL;
@@ -507,9 +518,10 @@ static napi_value js_act(napi_env env, napi_callback_info info) {
   double *m;
   size_t len;
   int32_t a[4];
-  if (!read_args(env, info, "act", 4, &m, &len, a)) return NULL;
+  if (!read_args(env, info, "act", 1, 4, &m, &len, a)) return NULL;
   const int64_t pos[2] = {a[2], a[3]}, lens[2] = {a[1], a[1]};
-  if (!regions_fit(env, "act", len, pos, lens, 2)) return NULL;
+  const size_t in[2] = {len, len};
+  if (!regions_fit(env, "act", in, pos, lens, 2)) return NULL;
   napi_value r;
   napi_get_boolean(env, act(a[0], a[1], m + a[2], m + a[3]) != 0, &r);
   return r;

@@ -29,10 +29,16 @@ export interface NativeKernels {
   act(kind: number, n: number, z: number, h: number): boolean;
   /** y += A x, `reps` times, by OpenBLAS's dgemv (A m×n row-major at a, x at x, y at y): the bench's mat-vec. */
   gemv(m: number, n: number, a: number, x: number, y: number, reps: number): void;
-  /** The whole forward pass, exactly as SimdKernels.forwardAll (the same arguments and layout). */
-  forwardAll(p: ForwardAllArgs): number;
-  /** Full BPTT, exactly as SimdKernels.backwardAll (gradients accumulated; the same arguments and layout). */
-  backwardAll(p: BackwardAllArgs): number;
+  /**
+   * The whole forward pass, exactly as SimdKernels.forwardAll (the same arguments and layout), except that with
+   * `out` given, H_0..H_T, Z and Y are positions in out: the trace written straight into the caller's buffer.
+   */
+  forwardAll(p: ForwardAllArgs, out?: Float64Array): number;
+  /**
+   * Full BPTT, exactly as SimdKernels.backwardAll (gradients accumulated; the same arguments and layout), except
+   * that with `out` given, H̄_0..H̄_T is a position in out.
+   */
+  backwardAll(p: BackwardAllArgs, out?: Float64Array): number;
   /**
    * What OpenBLAS picked here: its kernel family (e.g. "Cooperlake"), build configuration and thread count (1:
    * the passes split their work over passThreads threads themselves, 2 unless the machine has one core).
@@ -41,8 +47,8 @@ export interface NativeKernels {
 }
 
 interface Addon {
-  forwardAll(mem: Float64Array, ...args: number[]): number;
-  backwardAll(mem: Float64Array, ...args: number[]): number;
+  forwardAll(mem: Float64Array, out: Float64Array, ...args: number[]): number;
+  backwardAll(mem: Float64Array, out: Float64Array, ...args: number[]): number;
   nonfinite(mem: Float64Array, n: number, p: number): boolean;
   act(mem: Float64Array, kind: number, n: number, z: number, h: number): boolean;
   gemv(mem: Float64Array, m: number, n: number, a: number, x: number, y: number, reps: number): void;
@@ -107,10 +113,10 @@ function load(): { kernels: NativeKernels | null; status: string } {
     nonfinite: (n, p) => ex.nonfinite(mem, n, p),
     act: (kind, n, z, h) => ex.act(mem, kind, n, z, h),
     gemv: (m, n, a, x, y, reps) => ex.gemv(mem, m, n, a, x, y, reps),
-    forwardAll: (p) =>
-      ex.forwardAll(mem, p.T, p.B, p.I, p.H, p.O, p.kind, p.x, p.wxt, p.w, p.wyt, p.bh, p.by, p.h, p.z, p.y, helper),
-    backwardAll: (p) =>
-      ex.backwardAll(mem, p.T, p.B, p.I, p.H, p.O, p.kind, p.x, p.dy, p.h, p.z, p.wy, p.w, p.dh, p.dz, p.gx, p.gh, p.gy, p.gbh, p.gby, helper),
+    forwardAll: (p, out = mem) =>
+      ex.forwardAll(mem, out, p.T, p.B, p.I, p.H, p.O, p.kind, p.x, p.wxt, p.w, p.wyt, p.bh, p.by, p.h, p.z, p.y, helper),
+    backwardAll: (p, out = mem) =>
+      ex.backwardAll(mem, out, p.T, p.B, p.I, p.H, p.O, p.kind, p.x, p.dy, p.h, p.z, p.wy, p.w, p.dh, p.dz, p.gx, p.gh, p.gy, p.gbh, p.gby, helper),
     blas: ex.info(),
   };
   return { kernels, status: "" };

@@ -13,46 +13,23 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { gemvAdd } from "../core/kernels";
-import { nativeKernels, nativeStatus, setNativeEnabled } from "../core/native/native";
+import { nativeKernels, nativeStatus } from "../core/native/native";
 import { simdKernels } from "../core/wasm/simd";
-import { kernelPair, setKernelWorkerEnabled } from "../core/wasm/threads";
 import { closeWorkerPools, parallelMap, type WorkerStartup } from "../core/parallel";
 import { createRng, randnVec } from "../core/random";
-import type { Mat, Vec } from "../core/tensor";
-import { rnnBackwardBatch, rnnForwardBatch } from "../rnn/batch";
+import type { Vec } from "../core/tensor";
 import { cloneRnnParams, initRnnParams } from "../rnn/params";
-import { rnnBackward, rnnForward, type RnnGrads, type RnnParams } from "../rnn/vanilla";
+import { rnnBackward, rnnForward, type RnnParams } from "../rnn/vanilla";
 import { rnnBackwardReference, rnnForwardReference } from "../rnn/vanilla-reference";
+import { batchStep, flatGrads, minibatchCase, MINIBATCH, type MinibatchTimes } from "./minibatch";
 import { gradNormCurve, type SweepItem } from "./sweep";
+import { median, now, timeIt } from "./timing";
 
 const quick = process.argv.includes("--quick");
 const HS = [16, 64, 128, 256];
 const TS = quick ? [200] : [50, 200, 1000];
-const now = () => performance.now();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const flops = (H: number, T: number) => 16 * H * H * T;
 const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "–");
-
-/**
- * Median ms of f over reps chosen so that the timing takes about budgetMs (at least minReps), after warm-up:
- * f runs for at least ~warmMs (and at least twice) first, so that V8 has optimised the JavaScript on the path
- * (a handful of calls leaves it half-interpreted: steady state is what a student re-running a cell gets from
- * the second run on). Python has no JIT to warm; numpy gets its own two warm-up calls.
- */
-function timeIt(f: () => void, budgetMs: number, minReps = 5, maxReps = 40, warmMs = 300): number {
-  const t0 = now();
-  f();
-  const est = Math.max(now() - t0, 1e-3);
-  for (let i = 0, w0 = now(); i < 2 || (now() - w0 < warmMs && i < 2000); i++) f();
-  const reps = Math.max(minReps, Math.min(maxReps, Math.round(budgetMs / est)));
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const s = now();
-    f();
-    ts.push(now() - s);
-  }
-  return median(ts);
-}
 
 interface Case { id: string; H: number; T: number; p: RnnParams; xs: Vec[]; dys: Vec[] }
 
@@ -65,7 +42,6 @@ function makeCase(H: number, T: number): Case {
   return { id: `H${H}_T${T}`, H, T, p, xs, dys };
 }
 
-const flat = (g: RnnGrads) => [g.Wxh.data, g.Whh.data, g.bh, g.Why.data, g.by];
 /** max over tensors of max|a − b| / max|b|. */
 function relErr(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
   let worst = 0;
@@ -111,6 +87,13 @@ function findPython(): { exe: string; env: NodeJS.ProcessEnv } | null {
     if (r.status === 0) return { exe, env };
   }
   return null;
+}
+
+/** The numpy peer's median ms for the job's minibatch step alone, in a process of its own. */
+function numpyBatchMs(py: { exe: string; env: NodeJS.ProcessEnv }, job: object): number {
+  const r = spawnSync(py.exe, [path.join(__dirname, "rnn_numpy.py")], { input: JSON.stringify(job), env: py.env, maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`numpy minibatch failed: ${r.stderr.toString().trim().split("\n").pop()}`);
+  return median((JSON.parse(r.stdout.toString()) as { batch: number[] }).batch);
 }
 
 // ---- tfjs peer: the same forward pass in tf ops, BPTT by tf.grads of L = Σ_t ⟨y_t, ȳ_t⟩ (so ∂L/∂y_t = ȳ_t). ----
@@ -193,28 +176,6 @@ function matvecBench(H: number): Record<string, number> {
   return out;
 }
 
-// ---- minibatch training step: forward, ȳ = y − target, BPTT, clip the global norm, SGD. ----
-function batchStep(p: RnnParams, xs: Mat[], targets: Mat[], lr: number, clip: number): RnnGrads {
-  const tr = rnnForwardBatch(p, xs);
-  const dys = tr.ys.map((y, t) => {
-    const yd = y.data, td = targets[t].data;
-    const d = new Float64Array(yd.length);
-    for (let i = 0; i < d.length; i++) d[i] = yd[i] - td[i];
-    return { rows: y.rows, cols: y.cols, data: d };
-  });
-  const { grads } = rnnBackwardBatch(p, xs, tr, dys);
-  let ss = 0;
-  for (const g of flat(grads)) for (let i = 0; i < g.length; i++) ss += g[i] * g[i];
-  const norm = Math.sqrt(ss);
-  const scale = norm > clip ? clip / norm : 1;
-  const ps = [p.Wxh.data, p.Whh.data, p.bh, p.Why.data, p.by];
-  flat(grads).forEach((g, k) => {
-    const w = ps[k];
-    for (let i = 0; i < g.length; i++) w[i] -= lr * scale * g[i];
-  });
-  return grads;
-}
-
 async function main(): Promise<void> {
   const tStart = now();
   await tf.setBackend("cpu");
@@ -230,15 +191,13 @@ async function main(): Promise<void> {
   const cases = HS.flatMap((H) => TS.map((T) => makeCase(H, T)));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rnn-bench-"));
   for (const c of cases) writeCase(dir, c.id, [c.p.Wxh.data, c.p.Whh.data, c.p.bh, c.p.Why.data, c.p.by, ...c.xs, ...c.dys]);
-  const B = 32, BH = 128, BT = 100, lr = 1e-3, clip = 1;
-  const brng = createRng(77);
-  const bp = initRnnParams(brng, { input: BH, hidden: BH, output: BH, activation: "tanh", recurrentStd: 0.9 / Math.sqrt(BH) });
-  const bxs: Mat[] = Array.from({ length: BT }, () => ({ rows: B, cols: BH, data: randnVec(brng, B * BH) }));
-  const btg: Mat[] = Array.from({ length: BT }, () => ({ rows: B, cols: BH, data: randnVec(brng, B * BH) }));
+  const { B, H: BH, T: BT, lr, clip } = MINIBATCH;
+  const { p: bp, xs: bxs, targets: btg } = minibatchCase();
   writeCase(dir, "batch", [bp.Wxh.data, bp.Whh.data, bp.bh, bp.Why.data, bp.by, ...bxs.map((m) => m.data), ...btg.map((m) => m.data)]);
 
   // numpy peer, one process for every case.
   const py = findPython();
+  const npBatch = { id: "batch", I: BH, H: BH, O: BH, T: BT, B, warmup: 3, reps: 25, lr, clip };
   let np: { info: Record<string, unknown>; cases: Record<string, { plain: number[]; hoisted: number[] }>; batch?: number[] } | null = null;
   if (py === null) console.log("numpy: skipped (no python3 with numpy found)");
   else {
@@ -248,7 +207,7 @@ async function main(): Promise<void> {
         const estMs = c.T * (0.03 + (16 * c.H * c.H) / 2e6);
         return { id: c.id, I: c.H, H: c.H, O: c.H, T: c.T, warmup: 2, reps: Math.max(5, Math.min(30, Math.round((quick ? 300 : 600) / estMs))) };
       }),
-      batch: { id: "batch", I: BH, H: BH, O: BH, T: BT, B, warmup: 3, reps: quick ? 41 : 81, lr, clip },
+      batch: { ...npBatch, reps: 3 }, // the gradient check; timed in rounds below
     };
     const r = spawnSync(py.exe, [path.join(__dirname, "rnn_numpy.py")], { input: JSON.stringify(job), env: py.env, maxBuffer: 1 << 26 });
     if (r.status !== 0) console.log(`numpy: failed (${r.stderr.toString().trim().split("\n").pop()})`);
@@ -270,7 +229,7 @@ async function main(): Promise<void> {
     const budget = quick ? 250 : 400;
     const ours = timeIt(() => rnnBackward(p, xs, rnnForward(p, xs), dys), budget);
     const ref = timeIt(() => rnnBackwardReference(p, xs, rnnForwardReference(p, xs), dys), budget / 2, 3, 20);
-    const g = flat(rnnBackward(p, xs, rnnForward(p, xs), dys).grads);
+    const g = flatGrads(rnnBackward(p, xs, rnnForward(p, xs), dys).grads);
     const gf = (ours: number) => flops(H, T) / ours / 1e6;
     let npPlain = NaN, npHoist = NaN, npOk = "–";
     if (np) {
@@ -294,28 +253,29 @@ async function main(): Promise<void> {
   console.log("| kernel | " + HS.map((H) => `H = ${H}`).join(" | ") + " |\n|---|" + HS.map(() => "---|").join(""));
   for (const k of Object.keys(mvAll[HS[0]])) console.log(`| ${k} | ` + HS.map((H) => fmt(mvAll[H][k])).join(" | ") + " |");
 
-  // Minibatch: ours as the library runs it (the native kernels where built), then on the WebAssembly kernels,
-  // on two cores (half the sequences on the kernel worker) and on one.
-  const work = cloneRnnParams(bp);
-  const g0 = flat(batchStep(cloneRnnParams(bp), bxs, btg, lr, clip));
-  const stepMs = () => timeIt(() => batchStep(work, bxs, btg, lr, clip), quick ? 1500 : 3000, 5, 120);
-  const oursB = stepMs();
-  const onNative = nativeKernels() !== null;
-  setNativeEnabled(false);
-  const pair = simdKernels() === null ? null : kernelPair(simdKernels()!);
-  const calls0 = pair?.workerCalls ?? 0;
-  const wasm2 = stepMs();
-  const wasmCores = pair !== null && pair.workerCalls > calls0 ? "2 cores" : "1 core (no kernel worker)";
-  setKernelWorkerEnabled(false);
-  const wasm1 = stepMs();
-  setKernelWorkerEnabled(true);
-  setNativeEnabled(true);
+  // Minibatch. Each side in a process of its own (a heap as clean as numpy's: tfjs, above, leaves this one's
+  // large enough to make every collection slower), in rounds — numpy, then ours, back to back — because this
+  // machine's speed drifts by up to 1.5× over minutes: the ratio is taken within each round, and its median
+  // reported. Ours as the library runs it (the native kernels where built); in the first round also on the
+  // WebAssembly kernels, on two cores (half the sequences on the kernel worker) and on one.
+  const g0 = flatGrads(batchStep(cloneRnnParams(bp), bxs, btg, lr, clip));
   const bflops = 16 * BH * BH * BT * B;
-  let line = `\nMinibatch step (B = ${B}, H = ${BH}, T = ${BT}: forward + BPTT + clipped SGD): ours ${fmt(oursB, 1)} ms on the ${onNative ? "native" : "WebAssembly"} kernels (${fmt(bflops / oursB / 1e6)} GFLOP/s; WebAssembly kernels: ${fmt(wasm2, 1)} ms on ${wasmCores}, ${fmt(wasm1, 1)} ms on 1 core)`;
+  const rounds: { np: number; ours: MinibatchTimes }[] = [];
+  for (let r = 0; r < (quick ? 3 : 5); r++) {
+    const npMs = py === null ? NaN : numpyBatchMs(py, { dir, cases: [], batch: { ...npBatch, reps: quick ? 25 : 50 } });
+    const args = [path.join(__dirname, "minibatch.ts"), String(quick ? 1500 : 3000), ...(r === 0 ? ["wasm"] : [])];
+    const mb = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", ...args], { cwd: path.resolve(__dirname, "../.."), maxBuffer: 1 << 20 });
+    if (mb.status !== 0) throw new Error(`minibatch child failed: ${mb.stderr.toString().slice(-500)}`);
+    rounds.push({ np: npMs, ours: JSON.parse(mb.stdout.toString()) as MinibatchTimes });
+  }
+  const oursB = median(rounds.map((r) => r.ours.ours));
+  const { kernels: kernelsB, wasm2, wasmCores, wasm1 } = rounds[0].ours;
+  let line = `\nMinibatch step (B = ${B}, H = ${BH}, T = ${BT}: forward + BPTT + clipped SGD; ${rounds.length} rounds, each side in its own process): ours ${fmt(oursB, 1)} ms on the ${kernelsB} kernels (${fmt(bflops / oursB / 1e6)} GFLOP/s; rounds ${rounds.map((r) => fmt(r.ours.ours, 1)).join(", ")}; WebAssembly kernels: ${fmt(wasm2 ?? NaN, 1)} ms on ${wasmCores}, ${fmt(wasm1 ?? NaN, 1)} ms on 1 core)`;
   if (np?.batch) {
     const e = relErr(splitLike(readF64(path.join(dir, "batch.batch.out")), g0), g0);
-    const nb = median(np.batch);
-    line += `, numpy batched ${fmt(nb, 1)} ms (${fmt(bflops / nb / 1e6)} GFLOP/s) → ${fmt(nb / oursB, 2)}× numpy; grads ${e < 1e-9 ? "✓" : "✗"} ${e.toExponential(0)}`;
+    const nb = median(rounds.map((r) => r.np));
+    const ratios = rounds.map((r) => r.np / r.ours.ours);
+    line += `, numpy batched ${fmt(nb, 1)} ms (${fmt(bflops / nb / 1e6)} GFLOP/s; rounds ${rounds.map((r) => fmt(r.np, 1)).join(", ")}) → ${fmt(median(ratios), 2)}× numpy (median of the rounds' ratios; ${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)}×); grads ${e < 1e-9 ? "✓" : "✗"} ${e.toExponential(0)}`;
   }
   console.log(line);
 

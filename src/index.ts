@@ -11,6 +11,7 @@ export * from "./core/random";
 export * from "./core/linalg";
 export * from "./core/errors";
 export * from "./core/parallel";
+export { nativeStatus, setNativeEnabled } from "./core/native/native";
 export * from "./rnn/activation";
 export * from "./rnn/vanilla";
 export * from "./rnn/batch";

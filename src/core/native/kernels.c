@@ -37,6 +37,13 @@ static const double TANH_CLAMP = 20, INV_LN2 = 0x1.71547652b82fep0, ROUND_MAGIC 
 static const uint64_t EXP_BIAS = 4843621399236967425ull; /* bits(1.5·2^52) − 1023 */
 static const uint64_t SIGN_BIT = 0x8000000000000000ull;
 
+/* Vectorising loops compiled for AVX-512, AVX2 and plain x86-64, one picked at load time; elsewhere, as is. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
+
 static inline uint64_t bits(double x) {
   uint64_t u;
   memcpy(&u, &x, 8);
@@ -52,10 +59,9 @@ static inline double from_bits(uint64_t u) {
  * h[i] = tanh z[i] for i < n; returns 1 when some h[i] is NaN. kernels.wat's $tanh_row lane by lane:
  *   tanh|x| = e / (e + 2),  e = expm1(2|x|) = 2^k·expm1(r) + (2^k − 1),  2|x| = k·ln 2 + r,
  * expm1(r) by its Taylor series to r^13 (Estrin), |x| clamped at 20, the sign put back last.
- * Compiled for AVX-512, AVX2 and plain x86-64, picked at load time (target_clones), so that it vectorises.
+ * CLONES: compiled for AVX-512, AVX2 and plain x86-64, picked at load time, so that it vectorises.
  */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static int tanh_row(int n, const double *restrict z,
-                                                                                 double *restrict h) {
+CLONES static int tanh_row(int n, const double *restrict z, double *restrict h) {
   int bad = 0;
   for (int i = 0; i < n; i++) {
     double x = z[i];
@@ -79,8 +85,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static int tanh_row
 }
 
 /* 1 when some of the n doubles at p is NaN or ±∞: its exponent bits all ones (integer operations, which
- * vectorise; the clones as for tanh_row). */
-__attribute__((target_clones("avx512f", "avx2", "default"))) static int nonfinite_row(int n, const double *p) {
+ * vectorise). */
+CLONES static int nonfinite_row(int n, const double *p) {
   const uint64_t EXP = 0x7ff0000000000000ull;
   uint64_t bad = 0;
   for (int i = 0; i < n; i++) bad |= (bits(p[i]) & EXP) == EXP;

@@ -43,10 +43,12 @@ export const flatGrads = (g: RnnGrads): Float64Array[] => [g.Wxh.data, g.Whh.dat
 /** One training step on p (updated in place); returns the gradients before clipping. */
 export function batchStep(p: RnnParams, xs: Mat[], targets: Mat[], lr: number, clip: number): RnnGrads {
   const tr = rnnForwardBatch(p, xs);
+  // Ȳ = Y − targets into one buffer (as numpy's `Ys - targets`), one B×O view per step
+  const n = tr.ys[0].data.length;
+  const buf = new Float64Array(tr.ys.length * n);
   const dys = tr.ys.map((y, t) => {
-    const yd = y.data, td = targets[t].data;
-    const d = new Float64Array(yd.length);
-    for (let i = 0; i < d.length; i++) d[i] = yd[i] - td[i];
+    const yd = y.data, td = targets[t].data, d = buf.subarray(t * n, (t + 1) * n);
+    for (let i = 0; i < n; i++) d[i] = yd[i] - td[i];
     return { rows: y.rows, cols: y.cols, data: d };
   });
   const { grads } = rnnBackwardBatch(p, xs, tr, dys);

@@ -1,9 +1,10 @@
 /*
  * The vanilla RNN's whole forward pass and full BPTT over a minibatch, on OpenBLAS (cblas), for Node.js through
  * Node-API: the native twin of ../wasm/kernels.wat's rnn_forward_all / rnn_backward_all. Same arguments, same
- * layout (positions, in doubles, in one Float64Array "memory" the caller lays the operands out in), same
- * results up to the rounding of BLAS's summation order, and the same tanh (bit for bit: the same operations in
- * the same order, with -ffp-contract=off so that no multiply-add is fused).
+ * layout (positions, in doubles, in a Float64Array "memory" the caller lays the operands out in; the results may
+ * go straight into a second one, the caller's own), same results up to the rounding of BLAS's summation order,
+ * and the same tanh (bit for bit: the same operations in the same order, with -ffp-contract=off so that no
+ * multiply-add is fused). A large pass runs on two threads (see "the passes" below).
  *
  *   forward:  Z = X Wxhᵀ + 1 bhᵀ,  Z_t += H_{t−1} Whhᵀ,  H_t = φ(Z_t) (t = 1..T),  Y = H_{1..T} Whyᵀ + 1 byᵀ
  *   backward: W̄hy += Ȳᵀ H_{1..T}, b̄y += Ȳᵀ1, H̄_t = Ȳ_t Why, then for t = T..1 Z̄_t = H̄_t ⊙ φ′(Z_t) and

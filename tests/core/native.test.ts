@@ -75,9 +75,10 @@ describe("the native kernels (kernels.c on OpenBLAS)", () => {
   });
 
   it("rnnForward/rnnBackward equal the readable reference to 1e-12: tanh, relu, linear; small, odd and split sizes", () => {
-    // [I, H, O, T]: tiny; H = 16 (the hand loop for small H); H = 64 T = 300 (large enough to use the helper thread)
+    // [I, H, O, T]: tiny; H = 16 (the hand loop for small H); H = 64 T = 900 (large enough to use the helper thread)
+    const split0 = nativeKernels()!.helperPasses;
     for (const activation of ["tanh", "relu", "linear"] as const)
-      for (const [I, H, O, T] of [[1, 1, 1, 1], [3, 5, 2, 7], [4, 16, 4, 30], [7, 64, 5, 300]]) {
+      for (const [I, H, O, T] of [[1, 1, 1, 1], [3, 5, 2, 7], [4, 16, 4, 30], [7, 64, 5, 900]]) {
         const p = initRnnParams(createRng(I * H + T), { input: I, hidden: H, output: O, activation, recurrentStd: 0.8 / Math.sqrt(H) });
         const xs = Array.from({ length: T }, () => rand(I));
         const dys = Array.from({ length: T }, () => rand(O));
@@ -90,17 +91,20 @@ describe("the native kernels (kernels.c on OpenBLAS)", () => {
         gradList(ref.grads).forEach((g, i) => close(gradList(got.grads)[i], g));
         ref.dhs.forEach((d, t) => close(got.dhs[t], d));
       }
+    expect(nativeKernels()!.helperPasses).toBe(split0 + 6); // the H = 64 runs, forward and backward, for each φ
   });
 
   it("a minibatch equals the reference run one sequence at a time, B odd (unequal halves), each activation", () => {
-    const B = 7, I = 24, H = 40, O = 8, T = 120; // T·B·H·(I + H + O) ≈ 2.4e6: the two parts run at once
+    const B = 7, I = 24, H = 40, O = 8, T = 240; // T·B·H·(I + H + O) ≈ 4.8e6: the two parts run at once
     for (const activation of ["tanh", "relu", "linear"] as const) {
+      const split0 = nativeKernels()!.helperPasses;
       const p = initRnnParams(createRng(9), { input: I, hidden: H, output: O, activation, recurrentStd: 0.7 / Math.sqrt(H) });
       const xs = Array.from({ length: T }, () => randMat(B, I));
       const dys = Array.from({ length: T }, () => randMat(B, O));
       const h0 = randMat(B, H);
       const tr = rnnForwardBatch(p, xs, h0);
       const back = rnnBackwardBatch(p, xs, tr, dys);
+      expect(nativeKernels()!.helperPasses).toBe(split0 + 2);
       const sums = gradList(back.grads).map((g) => new Float64Array(g.length));
       for (const b of [0, 3, 4, 6]) { // both sides of the split (rows 0–3 and 4–6)
         const row = (m: Mat) => m.data.slice(b * m.cols, (b + 1) * m.cols);
@@ -122,7 +126,9 @@ describe("the native kernels (kernels.c on OpenBLAS)", () => {
   it("gives the same numbers bit for bit with the helper thread (main thread) and without (a parallelMap worker)", async () => {
     const fixture = { module: path.join(__dirname, "parallel-fixture.ts"), name: "nativeBatchGrads" };
     const { nativeBatchGrads } = await import("./parallel-fixture");
+    const split0 = nativeKernels()!.helperPasses;
     const here = nativeBatchGrads();
+    expect(nativeKernels()!.helperPasses).toBe(split0 + 2); // here, forward and backward each ran on two threads
     const [there] = (await parallelMap([0], fixture, { workers: 1 })) as ReturnType<typeof nativeBatchGrads>[];
     expect(here.native && there.native).toBe(true);
     expect(there.hT).toEqual(here.hT);
@@ -144,7 +150,7 @@ describe("the native kernels (kernels.c on OpenBLAS)", () => {
 });
 
 describe("non-finite numbers in the native passes", () => {
-  const B = 6, I = 8, H = 32, T = 300; // split: sequences 0–2 here, 3–5 on the helper
+  const B = 6, I = 8, H = 32, T = 600; // split: sequences 0–2 here, 3–5 on the helper
 
   /** relu units with Whh = 1e155·I: a positive unit grows by 1e155 per step, so sequence b overflows at step 3. */
   function overflowing(b: number): { p: RnnParams; xs: Mat[] } {
@@ -164,12 +170,14 @@ describe("non-finite numbers in the native passes", () => {
   for (const b of [0, B - 1])
     it(`an overflow of sequence ${b} in the forward pass is a NonFiniteError naming step 3`, () => {
       const { p, xs } = overflowing(b);
+      const split0 = nativeKernels()!.helperPasses;
       let err: unknown;
       try {
         rnnForwardBatch(p, xs);
       } catch (e) {
         err = e;
       }
+      expect(nativeKernels()!.helperPasses).toBe(split0 + 1); // the pass ran on two threads
       expect(err).toBeInstanceOf(NonFiniteError);
       expect((err as NonFiniteError).step).toBe(3);
       expect((err as Error).message).toMatch(/h_t/);
@@ -201,7 +209,9 @@ describe("non-finite numbers in the native passes", () => {
       const row = (m: Mat) => m.data.slice(b * m.cols, (b + 1) * m.cols);
       const want = stepOf(() => rnnBackwardReference(p, xs.map(row), rnnForwardReference(p, xs.map(row)), dys.map(row)));
       expect(want).toBe(T - 9); // 1e300·10⁹ > 1.8e308
+      const split0 = nativeKernels()!.helperPasses;
       expect(stepOf(() => rnnBackwardBatch(p, xs, rnnForwardBatch(p, xs), dys))).toBe(want);
+      expect(nativeKernels()!.helperPasses).toBe(split0 + 2); // both passes ran on two threads
     });
 
   it("a NaN in the inputs is named by the caller's check, entry and step", () => {

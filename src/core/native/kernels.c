@@ -269,16 +269,17 @@ static void backward_phase(pass_t *p, int k, int phase) {
   }
 }
 
-/* Below this many multiply-adds, T·B·H·(I + H + O), a pass runs here alone: waking the helper (≈ 10–50 µs)
- * costs more than it saves. */
-#define SPLIT_MIN_WORK (1LL << 20)
+/* Below this many multiply-adds, T·B·H·(I + H + O), a pass runs here alone: waking the helper and the two
+ * barriers (≈ 10–50 µs) cost about what the split saves (measured: one sequence at H = 64, T = 200 — 2.5·10⁶ —
+ * is no faster split; at H = 128 — 9.8·10⁶ — and a minibatch of 32 at H = 128 it is, by up to 1.8×). */
+#define SPLIT_MIN_WORK (1LL << 22)
 
 /* The helper: one thread, started on first use and kept (OpenBLAS keeps per-thread buffers, which a new
  * thread per pass would allocate again each time), asleep on a condition variable between passes. */
 static pthread_mutex_t helper_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t helper_cv = PTHREAD_COND_INITIALIZER;
 static int helper_state; /* 0 not started, 1 running, −1 could not start */
-static unsigned long helper_posted, helper_done;
+static unsigned long helper_posted, helper_done; /* helper_posted: also how many passes ran on two threads */
 static pass_t *helper_pass;
 
 /* Part k's three phases, with the barrier between them (the two parts running at once). */
@@ -534,6 +535,17 @@ static napi_value js_act(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* helperPasses() → how many passes have run on two threads (for tests: that a pass was split) */
+static napi_value js_helper_passes(napi_env env, napi_callback_info info) {
+  (void)info;
+  pthread_mutex_lock(&helper_mu);
+  const unsigned long n = helper_posted;
+  pthread_mutex_unlock(&helper_mu);
+  napi_value r;
+  napi_create_double(env, (double)n, &r);
+  return r;
+}
+
 /* info() → { core, config, threads, passThreads }: what OpenBLAS picked on this machine (it runs single-threaded:
  * threads = 1), and how many threads a large pass on the main thread uses (2, or 1 on a one-core machine) */
 static napi_value js_info(napi_env env, napi_callback_info info) {
@@ -557,6 +569,7 @@ NAPI_MODULE_INIT() {
       {"nonfinite", NULL, js_nonfinite, NULL, NULL, NULL, napi_enumerable, NULL},
       {"act", NULL, js_act, NULL, NULL, NULL, napi_enumerable, NULL},
       {"gemv", NULL, js_gemv, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"helperPasses", NULL, js_helper_passes, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -39,6 +39,8 @@ export interface NativeKernels {
    * that with `out` given, H̄_0..H̄_T is a position in out.
    */
   backwardAll(p: BackwardAllArgs, out?: Float64Array): number;
+  /** How many passes have run on two threads in this process (the main thread's, large enough): for tests. */
+  readonly helperPasses: number;
   /**
    * What OpenBLAS picked here: its kernel family (e.g. "Cooperlake"), build configuration and thread count (1:
    * the passes split their work over passThreads threads themselves, 2 unless the machine has one core).
@@ -53,6 +55,7 @@ interface Addon {
   act(mem: Float64Array, kind: number, n: number, z: number, h: number): boolean;
   gemv(mem: Float64Array, m: number, n: number, a: number, x: number, y: number, reps: number): void;
   info(): { core: string; config: string; threads: number; passThreads: number };
+  helperPasses(): number;
 }
 
 let enabled = true;
@@ -117,6 +120,9 @@ function load(): { kernels: NativeKernels | null; status: string } {
       ex.forwardAll(mem, out, p.T, p.B, p.I, p.H, p.O, p.kind, p.x, p.wxt, p.w, p.wyt, p.bh, p.by, p.h, p.z, p.y, helper),
     backwardAll: (p, out = mem) =>
       ex.backwardAll(mem, out, p.T, p.B, p.I, p.H, p.O, p.kind, p.x, p.dy, p.h, p.z, p.wy, p.w, p.dh, p.dz, p.gx, p.gh, p.gy, p.gbh, p.gby, helper),
+    get helperPasses() {
+      return ex.helperPasses();
+    },
     blas: ex.info(),
   };
   return { kernels, status: "" };

@@ -2,8 +2,9 @@
  * The vanilla RNN's forward pass and full BPTT in compiled kernels — the native ones (../core/native, OpenBLAS)
  * where they are built, else the WebAssembly SIMD ones (../core/wasm/simd), which take the same calls — one code for
  * one sequence (rnnForward/rnnBackward, B = 1) and a minibatch (rnnForwardBatch/rnnBackwardBatch): each step's
- * data is a B×size block, each pass one kernel call per part of the batch, a large batch in two parts that run at
- * once on two cores (../core/wasm/threads).
+ * data is a B×size block, each pass one kernel call per part of the batch. A large pass uses both cores: the native
+ * kernels split it over two threads themselves; on the SIMD kernels a large batch runs in two parts at once, the
+ * second on the kernel worker (../core/wasm/threads).
  *
  * Internal to src/rnn: not part of the public face (src/index.ts).
  */
@@ -30,7 +31,6 @@ export function kernelKind(a: Activation): number | null {
   return a === "sigmoid" ? null : SIMD_ACTIVATION[a];
 }
 
-
 /** The rows [b0, b0 + n) of the batch that one thread runs: its own sequences, as a sub-batch of n. */
 interface Part {
   b0: number;
@@ -41,9 +41,9 @@ interface Part {
 type PassKernels = Pick<SimdKernels, "reserve" | "nonfinite" | "forwardAll" | "backwardAll">;
 
 /**
- * Who runs a pass, and on which sequences: the native kernels (OpenBLAS, which splits the large products over
- * the cores itself) wherever they are built — they are faster at every size the bench measures, from one
- * sequence at H = 16 up; otherwise the SIMD kernels, the batch in one part or in two (this thread and the kernel
+ * Who runs a pass, and on which sequences: the native kernels (OpenBLAS; they split a large pass over two threads
+ * themselves) wherever they are built — they are faster at every size the bench measures, from one sequence at
+ * H = 16 up; otherwise the SIMD kernels, the batch in one part or in two (this thread and the kernel
  * worker, ../core/wasm/threads) when there is enough work for a second core to pay: at least 4 sequences and
  * T·B·H·(I + H + O) ≥ 2²² multiply-adds (≈ 0.5 ms on one core; below that the hand-over costs more than it
  * saves). This thread's part is then the smaller (≈ 44%): it also copies every operand in and the results out,

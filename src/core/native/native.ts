@@ -2,15 +2,18 @@
  * The native kernels: ./kernels.c on OpenBLAS, built by ./build.cjs (setup's step 5), with the interface of the
  * WebAssembly kernels' whole passes (../wasm/simd): the caller lays the operands out in one Float64Array memory
  * ({@link NativeKernels.reserve}) and passes positions in it, in doubles; forwardAll/backwardAll take the same
- * arguments as SimdKernels' and give the same results up to the rounding of BLAS's summation order.
+ * arguments as SimdKernels' (plus, optionally, a second memory for the results) and give the same results up to
+ * the rounding of BLAS's summation order.
  *
- * What they are for: a large minibatch (../../rnn/kernel-passes picks them by the amount of work), whose matrix
- * products OpenBLAS runs 2–3× faster per core than WebAssembly's 2-wide vectors can, and on both cores.
+ * What they are for: every vanilla RNN pass (../../rnn/kernel-passes), one sequence or a minibatch; OpenBLAS runs
+ * the matrix products 2–3× faster per core than WebAssembly's 2-wide vectors can, and a large pass is split over
+ * two threads. On the main thread the second one is the kernels' helper thread (one per process); in a worker
+ * thread (parallelMap's, which already keep every core busy) both parts run on that thread — the same split, so
+ * the same numbers bit for bit.
  *
  * {@link nativeKernels} is null — and the WebAssembly kernels do the work — when the addon is not built (no C
- * compiler or OpenBLAS; setup says why), cannot load, is switched off ({@link setNativeEnabled}), or when called
- * from a worker thread: OpenBLAS's threads serve the whole process, and parallelMap's workers already keep
- * every core busy. {@link nativeStatus} says which.
+ * compiler or OpenBLAS; setup says why), cannot load, or is switched off ({@link setNativeEnabled}).
+ * {@link nativeStatus} says which.
  */
 import * as fs from "fs";
 import { isMainThread } from "worker_threads";

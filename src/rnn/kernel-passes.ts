@@ -121,7 +121,8 @@ function takePart(out: Float64Array, outOff: number, v: Float64Array, off: numbe
  * rnnForwardBatch (xs[t] = the B×I block X_t): X, Wxhᵀ, Whh(ᵀ), Whyᵀ and the biases copied in once; each
  * part's trace (H_0..H_T, Z, Y of its sequences) computed there by forwardAll — the two parts at once on two
  * cores when the batch is large enough — and copied out once into one buffer [H_0..H_T | Z_1..Z_T | Y_1..Y_T],
- * B×size blocks. Null (nothing done) when no kernels are available or φ is sigmoid.
+ * B×size blocks (the native kernels write it there themselves). Null (nothing done) when no kernels are
+ * available or φ is sigmoid.
  *
  * @param recheck called when the inputs hold a NaN or ∞ (found where they are copied in): the caller's own
  *   check, which throws the error that names the entry
@@ -201,7 +202,8 @@ export function forwardPassKernels(
  * step, as for {@link forwardPassKernels}): each part's H_0..H_T, X, Ȳ (and Z for relu) and the shared Why, Whh(ᵀ)
  * copied in once; each part's BPTT and weight gradients computed there by backwardAll into its own gradient
  * sums — the two parts at once on two cores when the batch is large enough — then the sums added into g (zeros
- * on entry) and H̄_0..H̄_T copied out (returned). Null (nothing done) when no kernels are available or φ is sigmoid.
+ * on entry) and H̄_0..H̄_T copied out (returned; the native kernels write them there themselves). Null (nothing
+ * done) when no kernels are available or φ is sigmoid.
  *
  * @param recheck called when xs or dys hold a NaN or ∞: the caller's own checks, which throw naming the entry
  * @throws NonFiniteError naming the first step, going backwards, where some H̄_t overflowed

@@ -268,6 +268,28 @@ describe("building the native kernels (setup's step 5, src/core/native/build.cjs
     }
   });
 
+  it("without a build, nativeKernels() is null and nativeStatus() says why (beside an older build: that kernels.c changed)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "native-none-"));
+    const probe = (): string => {
+      // a fresh process: this one has loaded its build already
+      const code = `const n = require(${JSON.stringify(path.join(root, "src/core/native/native.ts"))}); console.log(JSON.stringify([n.nativeStatus(), n.nativeKernels() === null]));`;
+      const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], {
+        encoding: "utf8",
+        cwd: root,
+        env: { ...process.env, EXPLODING_GRADIENTS_NATIVE_DIR: dir },
+      });
+      expect(r.stderr).toBe("");
+      return r.stdout;
+    };
+    try {
+      expect(JSON.parse(probe())).toEqual(["not built (npm run setup builds them; it says why it cannot)", true]);
+      fs.writeFileSync(path.join(dir, "kernels-0000000000000000-linux-x64.node"), "");
+      expect(JSON.parse(probe())[0]).toMatch(/^not built for the current kernels\.c, which changed since the last build/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("says what is missing and exits 1 when there is no C compiler, installing nothing", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "native-build-"));
     try {

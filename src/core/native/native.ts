@@ -16,6 +16,7 @@
  * {@link nativeStatus} says which.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { isMainThread } from "worker_threads";
 import type { BackwardAllArgs, ForwardAllArgs } from "../wasm/simd";
 
@@ -95,7 +96,12 @@ function load(): { kernels: NativeKernels | null; status: string } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { addonPath } = require("./build.cjs") as { addonPath(): string };
   const file = addonPath();
-  if (!fs.existsSync(file)) return { kernels: null, status: "not built (npm run setup builds them; it says why it cannot)" };
+  if (!fs.existsSync(file)) {
+    const dir = path.dirname(file);
+    const older = fs.existsSync(dir) && fs.readdirSync(dir).some((f) => /^kernels-.*\.node$/.test(f));
+    const why = older ? "not built for the current kernels.c, which changed since the last build" : "not built";
+    return { kernels: null, status: `${why} (npm run setup builds them; it says why it cannot)` };
+  }
   const m = { exports: {} as Addon };
   try {
     process.dlopen(m, file);

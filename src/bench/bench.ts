@@ -2,7 +2,9 @@
  * `npm run bench [-- --quick]`: vanilla tanh RNN, forward + full BPTT, input = hidden = output = H, one
  * sequence, squared-error gradient ∂L/∂y_t given. Ours (src/rnn/vanilla.ts) against the readable reference
  * (the "before"), a numpy peer (src/bench/rnn_numpy.py, run by python3) and @tensorflow/tfjs on its CPU backend,
- * in the same run, same inputs; medians over repetitions after warm-up; gradients cross-checked.
+ * in the same run, same inputs; medians over repetitions after warm-up; gradients cross-checked. Ours runs on
+ * whichever kernels the library picks (the native ones where built; the first lines say which); then a minibatch
+ * training step (./minibatch.ts) against numpy's, in rounds; T = 10,000 in a child process; a parallel sweep.
  *
  * Flop count: 16·H² per step — forward 3 mat-vecs (Wxh x, Whh h, Why h), backward 5 (Whyᵀ ȳ, Whhᵀ z̄ and the
  * three outer products into W̄hh, W̄xh, W̄hy), each 2·H²; element-wise work is not counted.

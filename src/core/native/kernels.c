@@ -18,9 +18,12 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <cblas.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #undef I /* complex.h's imaginary unit, from openblas_config.h: I is the input size here */
 
 extern char *openblas_get_corename(void);
@@ -138,10 +141,6 @@ static void colsum_add(int R, int n, const double *d, double *b) {
  * bit: on one core or two, in the main thread or in parallelMap's workers. The weight gradients are the two
  * parts' sums added at the end.
  */
-
-#include <pthread.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 typedef struct pass pass_t;
 typedef void (*phase_fn)(pass_t *, int k, int phase);

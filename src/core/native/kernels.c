@@ -16,9 +16,11 @@
  * is not built, or cannot load, the library uses the WebAssembly kernels instead (./native.ts).
  */
 #define NAPI_VERSION 8
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include <node_api.h>
 #include <cblas.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,11 +308,21 @@ static void *helper_main(void *unused) {
   return NULL;
 }
 
+/* The cores this process may run on: its CPU affinity (what taskset or a container's cpuset allows, as Node's
+ * os.availableParallelism() counts them), else the online count. */
+static int usable_cores(void) {
+#ifdef CPU_COUNT
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+  return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 static int helper_ready(void) {
   if (helper_state == 0) {
     pthread_t t;
     helper_state = -1;
-    if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && pthread_create(&t, NULL, helper_main, NULL) == 0) {
+    if (usable_cores() > 1 && pthread_create(&t, NULL, helper_main, NULL) == 0) {
       pthread_detach(t);
       helper_state = 1;
     }
@@ -556,7 +568,7 @@ static napi_value js_info(napi_env env, napi_callback_info info) {
   napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, o, "config", v);
   napi_set_named_property(env, o, "threads", int_value(env, openblas_get_num_threads()));
-  napi_set_named_property(env, o, "passThreads", int_value(env, sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1));
+  napi_set_named_property(env, o, "passThreads", int_value(env, usable_cores() > 1 ? 2 : 1));
   return o;
 }
 

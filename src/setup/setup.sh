@@ -127,7 +127,7 @@ if ! node src/core/ts-require.cjs --warm src; then
 fi
 
 # --- 5. native kernels -------------------------------------------------------------------------------
-# The vanilla RNN's passes on OpenBLAS (src/core/native/build.cjs; ≈ 1 s, only when kernels.c changed). Without
+# The vanilla RNN's passes on OpenBLAS (src/core/native/build.cjs; ≈ 0.5 s, only when kernels.c changed). Without
 # them everything still works, on the WebAssembly kernels, 2–3× slower for a minibatch.
 if ! node src/core/native/build.cjs $([ "$quiet" = 1 ] && echo --quiet); then
   echo "setup: the native kernels were not built (above: why); the library runs on its WebAssembly kernels" >&2

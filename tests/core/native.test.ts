@@ -63,14 +63,19 @@ describe("the native kernels (kernels.c on OpenBLAS)", () => {
     expect(k.act(SIMD_ACTIVATION.relu, z.length, 0, z.length)).toBe(true); // +∞ stays ∞
     z.forEach((x, i) => expect(Object.is(v[z.length + i], x > 0 ? x : 0)).toBe(true));
     expect(k.act(SIMD_ACTIVATION.linear, 3, 0, z.length)).toBe(false);
-    for (const n of [1, 2, 5, 9, 33]) {
-      v.fill(1.25, 0, n);
+    // every position of lengths around the vector widths (2, 4, 8 doubles): the vectorised body and the tail
+    const w = k.reserve(33)!;
+    for (const n of [1, 2, 5, 8, 9, 16, 33]) {
+      w.fill(1.25, 0, n);
       expect(k.nonfinite(n, 0)).toBe(false);
-      for (const bad of [NaN, Infinity, -Infinity]) {
-        v[n - 1] = bad;
-        expect(k.nonfinite(n, 0)).toBe(true);
-        v[n - 1] = 1.25;
-      }
+      for (const bad of [NaN, Infinity, -Infinity])
+        for (let i = 0; i < n; i++) {
+          w[i] = bad;
+          expect(k.nonfinite(n, 0)).toBe(true);
+          w[i] = 1.25;
+        }
+      w[0] = Number.MAX_VALUE; // the largest finite double is finite
+      expect(k.nonfinite(n, 0)).toBe(false);
     }
   });
 

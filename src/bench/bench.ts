@@ -91,11 +91,20 @@ function findPython(): { exe: string; env: NodeJS.ProcessEnv } | null {
   return null;
 }
 
-/** The numpy peer's median ms for the job's minibatch step alone, in a process of its own. */
-function numpyBatchMs(py: { exe: string; env: NodeJS.ProcessEnv }, job: object): number {
+/** Runs the numpy peer on a job in a process of its own; its JSON report, or throws with its last stderr line. */
+function runNumpy(py: { exe: string; env: NodeJS.ProcessEnv }, job: object): unknown {
   const r = spawnSync(py.exe, [path.join(__dirname, "rnn_numpy.py")], { input: JSON.stringify(job), env: py.env, maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`numpy minibatch failed: ${r.stderr.toString().trim().split("\n").pop()}`);
-  return median((JSON.parse(r.stdout.toString()) as { batch: number[] }).batch);
+  if (r.status !== 0) throw new Error(r.stderr.toString().trim().split("\n").pop());
+  return JSON.parse(r.stdout.toString());
+}
+
+/** The numpy peer's median ms for the job's minibatch step alone. */
+function numpyBatchMs(py: { exe: string; env: NodeJS.ProcessEnv }, job: object): number {
+  try {
+    return median((runNumpy(py, job) as { batch: number[] }).batch);
+  } catch (e) {
+    throw new Error(`numpy minibatch failed: ${(e as Error).message}`);
+  }
 }
 
 // ---- tfjs peer: the same forward pass in tf ops, BPTT by tf.grads of L = Σ_t ⟨y_t, ȳ_t⟩ (so ∂L/∂y_t = ȳ_t). ----
@@ -200,7 +209,8 @@ async function main(): Promise<void> {
   // numpy peer, one process for every case.
   const py = findPython();
   const npBatch = { id: "batch", I: BH, H: BH, O: BH, T: BT, B, warmup: 3, reps: 25, lr, clip };
-  let np: { info: Record<string, unknown>; cases: Record<string, { plain: number[]; hoisted: number[] }>; batch?: number[] } | null = null;
+  type NumpyReport = { info: Record<string, unknown>; cases: Record<string, { plain: number[]; hoisted: number[] }>; batch?: number[] };
+  let np: NumpyReport | null = null;
   if (py === null) console.log("numpy: skipped (no python3 with numpy found)");
   else {
     const job = {
@@ -211,9 +221,11 @@ async function main(): Promise<void> {
       }),
       batch: { ...npBatch, reps: 3 }, // the gradient check; timed in rounds below
     };
-    const r = spawnSync(py.exe, [path.join(__dirname, "rnn_numpy.py")], { input: JSON.stringify(job), env: py.env, maxBuffer: 1 << 26 });
-    if (r.status !== 0) console.log(`numpy: failed (${r.stderr.toString().trim().split("\n").pop()})`);
-    else np = JSON.parse(r.stdout.toString());
+    try {
+      np = runNumpy(py, job) as NumpyReport;
+    } catch (e) {
+      console.log(`numpy: failed (${(e as Error).message})`);
+    }
   }
   if (np) {
     const i = np.info;

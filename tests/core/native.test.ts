@@ -13,21 +13,13 @@ import { rnnBackwardBatch, rnnForwardBatch } from "../../src/rnn/batch";
 import { initRnnParams } from "../../src/rnn/params";
 import { rnnBackward, rnnForward, type RnnParams } from "../../src/rnn/vanilla";
 import { rnnBackwardReference, rnnForwardReference } from "../../src/rnn/vanilla-reference";
+import { expectClose } from "../rnn/helpers";
 
 const root = path.resolve(__dirname, "../..");
 const rng = createRng(31);
 const rand = (n: number, scale = 1) => Float64Array.from({ length: n }, () => scale * rng.normal());
 const randMat = (rows: number, cols: number): Mat => ({ rows, cols, data: rand(rows * cols) });
 
-/** max |a − b| ≤ tol · max |b| (the fast path against the reference). */
-function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-12): void {
-  let scale = 1e-300, diff = 0;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-  }
-  expect(diff / scale).toBeLessThanOrEqual(tol);
-}
 
 const gradList = (g: { Wxh: Mat; Whh: Mat; bh: Float64Array; Why: Mat; by: Float64Array }) => [g.Wxh.data, g.Whh.data, g.bh, g.Why.data, g.by];
 
@@ -89,12 +81,12 @@ describe("the native kernels (kernels.c on OpenBLAS)", () => {
         const dys = Array.from({ length: T }, () => rand(O));
         const tr = rnnForward(p, xs);
         const want = rnnForwardReference(p, xs);
-        want.hs.forEach((h, t) => close(tr.hs[t], h));
-        want.ys.forEach((y, t) => close(tr.ys[t], y));
+        want.hs.forEach((h, t) => expectClose(tr.hs[t], h));
+        want.ys.forEach((y, t) => expectClose(tr.ys[t], y));
         const got = rnnBackward(p, xs, tr, dys);
         const ref = rnnBackwardReference(p, xs, want, dys);
-        gradList(ref.grads).forEach((g, i) => close(gradList(got.grads)[i], g));
-        ref.dhs.forEach((d, t) => close(got.dhs[t], d));
+        gradList(ref.grads).forEach((g, i) => expectClose(gradList(got.grads)[i], g));
+        ref.dhs.forEach((d, t) => expectClose(got.dhs[t], d));
       }
     expect(nativeKernels()!.helperPasses).toBe(split0 + 6); // the H = 64 runs, forward and backward, for each φ
   });
@@ -114,17 +106,17 @@ describe("the native kernels (kernels.c on OpenBLAS)", () => {
       for (const b of [0, 3, 4, 6]) { // both sides of the split (rows 0–3 and 4–6)
         const row = (m: Mat) => m.data.slice(b * m.cols, (b + 1) * m.cols);
         const ref = rnnForwardReference(p, xs.map(row), row(h0));
-        ref.hs.forEach((h, t) => close(row(tr.hs[t]), h));
-        ref.ys.forEach((y, t) => close(row(tr.ys[t]), y));
+        ref.hs.forEach((h, t) => expectClose(row(tr.hs[t]), h));
+        ref.ys.forEach((y, t) => expectClose(row(tr.ys[t]), y));
         const rb = rnnBackwardReference(p, xs.map(row), ref, dys.map(row));
-        rb.dhs.forEach((d, t) => close(row(back.dhs[t]), d));
+        rb.dhs.forEach((d, t) => expectClose(row(back.dhs[t]), d));
       }
       for (let b = 0; b < B; b++) {
         const row = (m: Mat) => m.data.slice(b * m.cols, (b + 1) * m.cols);
         const rb = rnnBackwardReference(p, xs.map(row), rnnForwardReference(p, xs.map(row), row(h0)), dys.map(row));
         gradList(rb.grads).forEach((g, i) => g.forEach((v, j) => (sums[i][j] += v)));
       }
-      sums.forEach((s, i) => close(gradList(back.grads)[i], s));
+      sums.forEach((s, i) => expectClose(gradList(back.grads)[i], s));
     }
   });
 
@@ -150,7 +142,7 @@ describe("the native kernels (kernels.c on OpenBLAS)", () => {
     expect(nativeKernels()).toBeNull();
     expect(nativeStatus()).toMatch(/switched off/);
     const b = rnnBackwardBatch(p, xs, rnnForwardBatch(p, xs), dys);
-    gradList(b.grads).forEach((g, i) => close(gradList(a.grads)[i], g));
+    gradList(b.grads).forEach((g, i) => expectClose(gradList(a.grads)[i], g));
   });
 });
 

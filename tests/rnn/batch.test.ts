@@ -5,16 +5,9 @@ import { ACTIVATIONS } from "../../src/rnn/activation";
 import { rnnBackwardBatch, rnnForwardBatch } from "../../src/rnn/batch";
 import { initRnnParams } from "../../src/rnn/params";
 import { rnnBackward, rnnForward } from "../../src/rnn/vanilla";
+import { expectClose } from "./helpers";
 
 const rowOf = (m: Mat, b: number): Vec => m.data.subarray(b * m.cols, (b + 1) * m.cols);
-function close(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-12): void {
-  let scale = 1e-300, diff = 0;
-  for (let i = 0; i < b.length; i++) {
-    scale = Math.max(scale, Math.abs(b[i]));
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-  }
-  expect(diff / scale).toBeLessThan(tol);
-}
 
 describe("rnnForwardBatch/rnnBackwardBatch equal the per-sequence rnnForward/rnnBackward", () => {
   for (const act of ACTIVATIONS)
@@ -34,17 +27,17 @@ describe("rnnForwardBatch/rnnBackwardBatch equal the per-sequence rnnForward/rnn
         for (let b = 0; b < B; b++) {
           const xb = xs.map((m) => rowOf(m, b).slice());
           const one = rnnForward(p, xb, rowOf(h0, b).slice());
-          one.hs.forEach((h, t) => close(rowOf(tr.hs[t], b), h));
-          one.ys.forEach((y, t) => close(rowOf(tr.ys[t], b), y));
+          one.hs.forEach((h, t) => expectClose(rowOf(tr.hs[t], b), h));
+          one.ys.forEach((y, t) => expectClose(rowOf(tr.ys[t], b), y));
           const back = rnnBackward(p, xb, one, dys.map((m) => rowOf(m, b).slice()));
-          back.dhs.forEach((d, t) => close(rowOf(dhs[t], b), d));
+          back.dhs.forEach((d, t) => expectClose(rowOf(dhs[t], b), d));
           for (const k of ["Wxh", "Whh", "Why"] as const) back.grads[k].data.forEach((v, i) => (sum[k][i] += v));
           back.grads.bh.forEach((v, i) => (sum.bh[i] += v));
           back.grads.by.forEach((v, i) => (sum.by[i] += v));
         }
-        for (const k of ["Wxh", "Whh", "Why"] as const) close(grads[k].data, sum[k]);
-        close(grads.bh, sum.bh);
-        close(grads.by, sum.by);
+        for (const k of ["Wxh", "Whh", "Why"] as const) expectClose(grads[k].data, sum[k]);
+        expectClose(grads.bh, sum.bh);
+        expectClose(grads.by, sum.by);
       });
 
   it("checks its arguments and names them", () => {

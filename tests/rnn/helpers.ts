@@ -1,7 +1,8 @@
 /**
  * What the cell tests (vanilla, LSTM, GRU) share: the random inputs and loss targets of a test problem, the two
- * losses, and the windowed loss that defines truncated BPTT independently of any backward pass.
+ * losses, the windowed loss that defines truncated BPTT independently of any backward pass, and a closeness check.
  */
+import { expect } from "vitest";
 import { randnVec, type Rng } from "../../src/core/random";
 import type { Vec } from "../../src/core/tensor";
 import { softmaxCrossEntropy, squaredError, type LossResult } from "../../src/rnn/loss";
@@ -46,4 +47,14 @@ export function windowedSquaredLoss(targets: (Vec | null)[], k: number, lastOutp
     total += squaredError([lastOutput(Math.max(0, s - k), s)], [target]).loss;
   }
   return total;
+}
+
+/** max |a − b| < tol · max |b| (a fast path against the reference, or a batch row against one sequence). */
+export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-12): void {
+  let scale = 1e-300, diff = 0;
+  for (let i = 0; i < b.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  }
+  expect(diff / scale).toBeLessThan(tol);
 }

@@ -18,6 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
+import { describe } from "./tensor";
 
 /** Where the function to map lives: an absolute module path (or one relative to the cwd) and its export name. */
 export interface WorkerFn {
@@ -200,7 +201,7 @@ async function serialMap<T, R>(items: readonly T[], fn: WorkerFn): Promise<R[]> 
  * const curves = await parallelMap([0.5, 1, 1.5], { module: require.resolve("./src/bench/sweep"), name: "gradNormCurve" });
  */
 export async function parallelMap<T, R>(items: readonly T[], fn: WorkerFn, opts: ParallelOptions = {}): Promise<R[]> {
-  if (!Array.isArray(items)) throw new Error(`parallelMap: items: expected an array, got ${typeof items}`);
+  if (!Array.isArray(items)) throw new Error(`parallelMap: items: expected an array, got ${describe(items)}`);
   if (typeof fn !== "object" || fn === null || typeof fn.module !== "string" || typeof fn.name !== "string")
     throw new Error(`parallelMap: fn: expected { module: string, name: string }, got ${JSON.stringify(fn)}`);
   const n = Math.max(1, Math.min(opts.workers ?? coreCount(), items.length));

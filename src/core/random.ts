@@ -5,7 +5,7 @@
  * splitmix32, so it needs no BigInt and no platform-dependent floating point. Uniform doubles take
  * 53 random bits; Gaussians use the Box–Muller transform.
  */
-import { assert, checkInt, describe, type Mat, type Vec } from "./tensor";
+import { assert, checkFiniteNumber, checkInt, checkNonNegative, describe, type Mat, type Vec } from "./tensor";
 
 /** A seeded source of random numbers. Create one with {@link createRng}. */
 export interface Rng {
@@ -90,25 +90,30 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** A vector of n samples from N(0, std²). */
+/** A vector of n samples from N(0, std²) (std a finite number ≥ 0). */
 export function randnVec(rng: Rng, n: number, std = 1): Vec {
   checkInt("n", n);
+  checkNonNegative("std", std);
   const v = new Float64Array(n);
   for (let i = 0; i < n; i++) v[i] = std * rng.normal();
   return v;
 }
 
-/** A rows × cols matrix with entries from N(0, std²). */
+/** A rows × cols matrix with entries from N(0, std²) (std a finite number ≥ 0). */
 export function randn(rng: Rng, rows: number, cols: number, std = 1): Mat {
   checkInt("rows", rows);
   checkInt("cols", cols);
+  checkNonNegative("std", std);
   return { rows, cols, data: randnVec(rng, rows * cols, std) };
 }
 
-/** A rows × cols matrix with entries uniform on [lo, hi). */
+/** A rows × cols matrix with entries uniform on [lo, hi) (finite, lo ≤ hi). */
 export function randUniform(rng: Rng, rows: number, cols: number, lo = 0, hi = 1): Mat {
   checkInt("rows", rows);
   checkInt("cols", cols);
+  checkFiniteNumber("lo", lo);
+  checkFiniteNumber("hi", hi);
+  assert(lo <= hi, () => `hi: expected a number ≥ lo = ${lo}, got ${hi}`);
   const data = new Float64Array(rows * cols);
   for (let i = 0; i < data.length; i++) data[i] = lo + (hi - lo) * rng.uniform();
   return { rows, cols, data };

@@ -20,14 +20,30 @@ export function assert(cond: boolean, msg: () => string): asserts cond {
   if (!cond) throw new Error(msg());
 }
 
-/** Describes a value for an error message: its kind and, for arrays and matrices, its shape. */
+/**
+ * Describes a value for an error message: its kind and, for arrays and matrices, its shape; a plain object by
+ * its first few fields (one level deep), so that e.g. a Mat whose data is a Float32Array shows as such.
+ * @example describe(new Float32Array(3)) // "Float32Array(3)"
+ */
 export function describe(x: unknown): string {
+  if (typeof x === "object" && x !== null && !ArrayBuffer.isView(x) && !Array.isArray(x) && !isMat(x)) {
+    const proto = Object.getPrototypeOf(x) as unknown;
+    if (proto !== Object.prototype && proto !== null) return typeof x;
+    const keys = Object.keys(x);
+    const fields = keys.slice(0, 4).map((k) => `${k}: ${describeOne((x as Record<string, unknown>)[k])}`);
+    return `{${fields.join(", ")}${keys.length > 4 ? ", …" : ""}}`;
+  }
+  return describeOne(x);
+}
+
+function describeOne(x: unknown): string {
   if (x === null) return "null";
   if (x === undefined) return "undefined";
-  if (x instanceof Float64Array) return `Float64Array(${x.length})`;
+  // Every typed array by its own name (a Float32Array is not a Float64Array: say which it is).
+  if (ArrayBuffer.isView(x) && !(x instanceof DataView)) return `${x.constructor.name}(${(x as unknown as ArrayLike<unknown>).length})`;
   if (Array.isArray(x)) return `Array(${x.length})`;
   if (isMat(x)) return `Mat ${x.rows}×${x.cols}`;
-  if (typeof x === "number") return String(x);
+  if (typeof x === "number" || typeof x === "boolean") return String(x);
   if (typeof x === "string") return JSON.stringify(x);
   return typeof x;
 }
@@ -137,6 +153,8 @@ export function zeros(rows: number, cols: number): Mat {
 
 /** The n × n identity matrix, times `scale` (IRNN uses a scaled identity). */
 export function identity(n: number, scale = 1): Mat {
+  checkInt("n", n);
+  checkFiniteNumber("scale", scale);
   const m = zeros(n, n);
   for (let i = 0; i < n; i++) m.data[i * n + i] = scale;
   return m;
@@ -149,6 +167,7 @@ export function identity(n: number, scale = 1): Mat {
 export function matFrom(rows: readonly (readonly number[])[]): Mat {
   assert(Array.isArray(rows), () => `rows: expected an array of rows, got ${describe(rows)}`);
   const r = rows.length;
+  for (let i = 0; i < r; i++) checkNumbers(`rows[${i}]`, rows[i]);
   const c = r === 0 ? 0 : rows[0].length;
   const m = zeros(r, c);
   for (let i = 0; i < r; i++) {
@@ -158,9 +177,24 @@ export function matFrom(rows: readonly (readonly number[])[]): Mat {
   return m;
 }
 
-/** A vector from numbers, e.g. `vecFrom([1, 2, 3])`. */
+/**
+ * A vector from numbers, e.g. `vecFrom([1, 2, 3])`. NaN and ±Infinity are numbers and are kept (to build a
+ * bad input on purpose); anything that is not a number is refused rather than turned into NaN.
+ */
 export function vecFrom(xs: ArrayLike<number>): Vec {
-  return Float64Array.from(xs);
+  return Float64Array.from(checkNumbers("xs", xs));
+}
+
+/** Checks that `xs` is an array (or typed array) of numbers, naming the first entry that is not one. */
+function checkNumbers(name: string, xs: unknown): ArrayLike<number> {
+  assert(
+    Array.isArray(xs) || (ArrayBuffer.isView(xs) && !(xs instanceof DataView)),
+    () => `${name}: expected an array of numbers, got ${describe(xs)}`,
+  );
+  const a = xs as ArrayLike<unknown>;
+  for (let i = 0; i < a.length; i++)
+    assert(typeof a[i] === "number", () => `${name}[${i}]: expected a number, got ${describe(a[i])}`);
+  return a as ArrayLike<number>;
 }
 
 /** The matrix as nested arrays of rows (for display and tests). */

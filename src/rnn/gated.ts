@@ -6,7 +6,7 @@
  * Internal to src/rnn: notebooks use lstm.ts and gru.ts.
  */
 import { randn, type Rng } from "../core/random";
-import { checkFiniteNumber, type Mat, type Vec } from "../core/tensor";
+import { checkNonNegative, type Mat, type Vec } from "../core/tensor";
 import { EXPLODE, throwIfNonFinite } from "./checks";
 
 /** The standard deviations a gated cell's initialiser accepts; each defaults to LeCun's 1/√fan-in. */
@@ -21,11 +21,11 @@ export interface GateStdOptions {
 
 /**
  * A gated cell's Gaussian weights: W = [Wx | Wh] ({@link stackedGateWeights}) then Why (O×H), drawn from `rng`
- * in that order, with the σs of `o` (checked finite) or their LeCun defaults.
+ * in that order, with the σs of `o` (checked finite and ≥ 0) or their LeCun defaults.
  */
 export function gatedWeights(rng: Rng, gates: number, I: number, H: number, O: number, o: GateStdOptions): { W: Mat; Why: Mat } {
   const std = (name: string, v: number | undefined, fanIn: number) =>
-    v === undefined ? 1 / Math.sqrt(fanIn) : checkFiniteNumber(name, v);
+    v === undefined ? 1 / Math.sqrt(fanIn) : checkNonNegative(name, v);
   const inputStd = std("inputStd", o.inputStd, I + H);
   const recurrentStd = std("recurrentStd", o.recurrentStd, I + H);
   const W = stackedGateWeights(rng, gates, I, H, inputStd, recurrentStd);

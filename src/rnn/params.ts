@@ -6,7 +6,7 @@
  */
 import { randn } from "../core/random";
 import type { Rng } from "../core/random";
-import { checkFiniteNumber, checkInt, cloneMat, type Mat } from "../core/tensor";
+import { checkInt, checkNonNegative, cloneMat, type Mat } from "../core/tensor";
 import { checkActivation, type Activation } from "./activation";
 import type { RnnParams } from "./vanilla";
 
@@ -36,7 +36,7 @@ export function initRnnParams(rng: Rng, o: RnnInitOptions): RnnParams {
   const O = checkInt("output", o.output, 1);
   const activation = checkActivation("activation", o.activation);
   const std = (name: string, v: number | undefined, fanIn: number) =>
-    v === undefined ? 1 / Math.sqrt(fanIn) : checkFiniteNumber(name, v);
+    v === undefined ? 1 / Math.sqrt(fanIn) : checkNonNegative(name, v);
   const Wxh = randn(rng, H, I, std("inputStd", o.inputStd, I));
   const Whh = randn(rng, H, H, std("recurrentStd", o.recurrentStd, H));
   const Why = randn(rng, O, H, std("outputStd", o.outputStd, H));

@@ -82,6 +82,13 @@ describe("parallelMap", () => {
     );
   }, 60_000);
 
+  it("says what came instead of an array of items (a typed array by its name, not \"object\")", async () => {
+    const notArray = new Float32Array(3) as unknown as number[];
+    await expect(parallelMap(notArray, { module: mod, name: "gradNormCurve" })).rejects.toThrow(
+      "parallelMap: items: expected an array, got Float32Array(3)",
+    );
+  });
+
   it("runs serially with workers: 1 and returns [] for no items", async () => {
     expect(await parallelMap<SweepItem, number[]>(items.slice(0, 2), { module: mod, name: "gradNormCurve" }, { workers: 1 })).toEqual(
       items.slice(0, 2).map((it) => gradNormCurve(it)),

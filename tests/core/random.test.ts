@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRng, randn } from "../../src/core/random";
+import { createRng, randn, randnVec, randUniform } from "../../src/core/random";
 
 // An independent xoshiro128** (Blackman & Vigna) on Uint32Array, whose stores wrap modulo 2^32 by
 // themselves, seeded through splitmix32 the same way: it must give the same stream as createRng.
@@ -70,5 +70,26 @@ describe("createRng", () => {
     expect(() => createRng(-1)).toThrow(/seed: expected an integer in \[0, 2\^32\), got -1/);
     expect(() => createRng(1.5)).toThrow(/seed/);
     expect(() => createRng(NaN)).toThrow(/seed/);
+  });
+});
+
+describe("randn, randnVec and randUniform check their scale", () => {
+  it("refuse a NaN, infinite or negative std instead of returning NaN or flipped samples, naming std", () => {
+    const rng = createRng(1);
+    expect(() => randn(rng, 1, 2, NaN)).toThrow("std: expected a finite number ≥ 0, got NaN");
+    expect(() => randn(rng, 1, 2, Infinity)).toThrow("std: expected a finite number ≥ 0, got Infinity");
+    expect(() => randnVec(rng, 2, -0.5)).toThrow("std: expected a finite number ≥ 0, got -0.5");
+    expect(() => randnVec(rng, 2, "1" as unknown as number)).toThrow('std: expected a finite number ≥ 0, got "1"');
+    // std = 0 is a legitimate degenerate case: every sample is exactly 0.
+    expect(randn(createRng(2), 2, 2, 0).data.every((v) => v === 0)).toBe(true);
+  });
+
+  it("randUniform refuses non-finite bounds and hi < lo, naming the bound", () => {
+    const rng = createRng(1);
+    expect(() => randUniform(rng, 1, 2, NaN, 1)).toThrow("lo: expected a finite number, got NaN");
+    expect(() => randUniform(rng, 1, 2, 0, Infinity)).toThrow("hi: expected a finite number, got Infinity");
+    expect(() => randUniform(rng, 1, 2, 1, -1)).toThrow("hi: expected a number ≥ lo = 1, got -1");
+    // lo = hi is the constant matrix.
+    expect(Array.from(randUniform(createRng(2), 1, 3, 0.5, 0.5).data)).toEqual([0.5, 0.5, 0.5]);
   });
 });

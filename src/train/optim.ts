@@ -11,7 +11,7 @@
  * the gradient, PyTorch's `weight_decay` in SGD and Adam) belongs to the loss: add it with the regularizers in
  * src/remedies. For plain SGD the two coincide (wd = λ); for Adam they do not.
  */
-import { assert, checkFiniteNumber, describe, isMat, tensorData } from "../core/tensor";
+import { assert, checkFiniteNumber, describe, firstNonFinite, isMat, tensorData } from "../core/tensor";
 import type { TensorMap } from "../rnn/gradcheck";
 
 /** Which update rule. */
@@ -52,7 +52,8 @@ export interface Optimizer {
   readonly state: OptimizerState;
   /**
    * One update, IN PLACE: overwrites every tensor of `params` (and the optimizer's state); `grads` is only read.
-   * `grads` must hold a tensor of the same shape for every parameter.
+   * `grads` must hold a tensor of the same shape for every parameter, with finite entries: a NaN or ±Infinity
+   * is refused (naming the tensor and the index) before anything is written, so params and state stay as they were.
    */
   stepInPlace(params: TensorMap, grads: TensorMap): void;
 }
@@ -119,28 +120,33 @@ export function createOptimizer(config: OptimizerConfig): Optimizer {
 
   const buffer = (name: string, slot: string, n: number): Float64Array => {
     const b = (state.buffers[name] ??= {});
-    const existing = b[slot];
-    if (existing !== undefined) {
-      assert(existing.length === n, () => `params.${name}: has ${n} entries, but the optimizer's state for it has ${existing.length}`);
-      return existing;
-    }
-    return (b[slot] = new Float64Array(n));
+    return (b[slot] ??= new Float64Array(n)); // lengths checked before the step
   };
 
   const stepInPlace = (params: TensorMap, grads: TensorMap): void => {
     assert(typeof params === "object" && params !== null, () => `params: expected named tensors, got ${describe(params)}`);
     assert(typeof grads === "object" && grads !== null, () => `grads: expected named tensors, got ${describe(grads)}`);
     const names = Object.keys(params);
-    // Check every shape before changing anything, so a bad call leaves params and state untouched.
+    const t = state.step + 1;
+    // Check everything before changing anything, so a bad call leaves params and state untouched: a NaN or ∞
+    // in a gradient would otherwise land in the live weights (Adam's m/√v gives NaN, SGD's p − lr·∞ gives ∓∞).
     for (const name of names) {
       const p = params[name];
       const g = grads[name];
       assert(p instanceof Float64Array || isMat(p), () => `params.${name}: expected a Mat or a Float64Array, got ${describe(p)}`);
       assert(g !== undefined, () => `grads.${name}: missing (every parameter needs a gradient)`);
       assert(g instanceof Float64Array || isMat(g), () => `grads.${name}: expected a Mat or a Float64Array, got ${describe(g)}`);
-      assert(tensorData(p).length === tensorData(g).length, () => `grads.${name}: expected ${tensorData(p).length} entries like params.${name}, got ${tensorData(g).length}`);
+      const n = tensorData(p).length;
+      const gd = tensorData(g);
+      assert(n === gd.length, () => `grads.${name}: expected ${n} entries like params.${name}, got ${gd.length}`);
+      const bad = firstNonFinite(gd);
+      assert(
+        bad < 0,
+        () => `grads.${name}: expected finite numbers, got ${gd[bad]} at index ${bad}; step ${t} not taken (params and optimizer state unchanged)`,
+      );
+      for (const [slot, existing] of Object.entries(state.buffers[name] ?? {}))
+        assert(existing.length === n, () => `params.${name}: has ${n} entries, but the optimizer's ${slot} for it has ${existing.length}`);
     }
-    const t = state.step + 1;
     const { momentum: mu, beta1, beta2, eps, weightDecay: wd } = full;
     // PyTorch's Adam: step_size = lr / (1 − β₁ᵗ), denom = √v / √(1 − β₂ᵗ) + ε.
     const bc1 = 1 - Math.pow(beta1, t);

@@ -121,6 +121,49 @@ describe("argument checks", () => {
     expect(opt.state.step).toBe(0);
   });
 
+  // The live weights must never receive a NaN/∞: every kind refuses the step, whichever tensor holds it, and
+  // both the weights and the state (step count, velocity, m, v) stay exactly as before the call.
+  for (const config of [
+    { kind: "sgd", lr: 0.1 },
+    { kind: "momentum", lr: 0.1 },
+    { kind: "adam", lr: 0.1 },
+    { kind: "adamw", lr: 0.1 },
+  ] as OptimizerConfig[])
+    it(`${config.kind}: a NaN or ±Infinity gradient is refused, naming the tensor and index; params and state unchanged`, () => {
+      const W = matFrom([[1, 2], [3, 4]]);
+      const b = vecFrom([0.5, -0.5]);
+      const opt = createOptimizer(config);
+      opt.stepInPlace({ W, b }, { W: matFrom([[0.1, 0.2], [0.3, 0.4]]), b: vecFrom([1, 1]) }); // state now has buffers
+      const snapshot = () => ({ W: arr(W), b: arr(b), step: opt.state.step, buffers: structuredClone(opt.state.buffers) });
+      const before = snapshot();
+      // W (checked first) is fine, so a step that wrote as it went would already have changed it.
+      for (const [bad, at] of [[NaN, 1], [Infinity, 0], [-Infinity, 1]] as const) {
+        const gb = vecFrom([1, 1]);
+        gb[at] = bad;
+        expect(() => opt.stepInPlace({ W, b }, { W: matFrom([[1, 1], [1, 1]]), b: gb })).toThrow(
+          `grads.b: expected finite numbers, got ${bad} at index ${at}; step 2 not taken (params and optimizer state unchanged)`,
+        );
+        expect(snapshot()).toEqual(before);
+      }
+      // A non-finite entry of a matrix is named by its flat index.
+      expect(() => opt.stepInPlace({ W, b }, { W: matFrom([[1, 1], [1, NaN]]), b: vecFrom([1, 1]) })).toThrow(/grads\.W: .*got NaN at index 3/);
+      expect(snapshot()).toEqual(before);
+    });
+
+  it("an optimizer state that does not fit a parameter is refused before any parameter is written", () => {
+    const a = vecFrom([1, 2]);
+    const c = vecFrom([3, 4]);
+    const opt = createOptimizer({ kind: "adam", lr: 0.1 });
+    opt.stepInPlace({ a, c }, { a: vecFrom([1, 1]), c: vecFrom([1, 1]) });
+    const before = { a: arr(a), m: Array.from(opt.state.buffers.a!.m!) };
+    const c3 = vecFrom([3, 4, 5]); // c now has 3 entries, its m and v still 2
+    expect(() => opt.stepInPlace({ a, c: c3 }, { a: vecFrom([1, 1]), c: vecFrom([1, 1, 1]) })).toThrow(
+      "params.c: has 3 entries, but the optimizer's m for it has 2",
+    );
+    expect({ a: arr(a), m: Array.from(opt.state.buffers.a!.m!) }).toEqual(before);
+    expect(opt.state.step).toBe(1);
+  });
+
   it("an empty parameter set is a no-op step", () => {
     const opt = createOptimizer({ kind: "adam", lr: 1 });
     opt.stepInPlace({}, {});

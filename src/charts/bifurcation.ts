@@ -1,5 +1,5 @@
 /** Bifurcation diagrams: fixed points x∞ against a parameter b, stable and unstable branches styled apart. */
-import { panel, position, referenceLayers, type AxisSpec } from "./layers";
+import { hoverLayer, numberTooltip, panel, position, referenceLayers, type AxisSpec } from "./layers";
 import { checkRange } from "./line";
 import { seriesRows, valueRange, type AxisRange } from "./plotRows";
 import { STABLE_COLOUR, UNSTABLE_COLOUR } from "./theme";
@@ -42,6 +42,11 @@ export function bifurcationChart(input: BifurcationInput): TopLevelSpec {
       .map((r) => ({ ...r, stability: b.stable ? "stable" : "unstable" })),
   );
   const domain = ["stable", "unstable"];
+  const tooltip = [
+    numberTooltip("x", x.title, rows.map((r) => r.x)),
+    numberTooltip("y", y.title, rows.map((r) => r.y)),
+    { field: "stability", type: "nominal" as const, title: "fixed point" },
+  ];
   const layers: Layer[] = [
     ...referenceLayers((input.bifurcations ?? []).map((b) => ({ x: b.at, label: b.label ?? `${x.title} = ${b.at.toPrecision(4)}` })), x, y),
     {
@@ -54,9 +59,9 @@ export function bifurcationChart(input: BifurcationInput): TopLevelSpec {
         strokeDash: { field: "stability", type: "nominal", title: "fixed point", scale: { domain, range: [[1, 0], [6, 4]] } },
         detail: { field: "segment", type: "nominal" },
         order: { field: "order", type: "quantitative" },
-        tooltip: [{ field: "x", type: "quantitative", title: x.title }, { field: "value", type: "nominal", title: y.title }, { field: "stability", type: "nominal" }],
       },
     },
+    hoverLayer(rows, ["x", "y", "stability"], position("x", x), position("y", y), tooltip),
   ];
   return panel(input, `Bifurcation diagram "${input.title ?? ""}": ${y.title} against ${x.title}, ${input.branches.length} branches.`, layers);
 }

@@ -2,8 +2,7 @@
  * Explorable charts: a precomputed sweep over one parameter, shown one curve at a time and chosen with a
  * slider. Pure Vega-Lite (a param bound to an input, a filter on it): it works in a page with no kernel.
  */
-import { curveLayers } from "./layers";
-import { panel } from "./layers";
+import { curveLayers, numberTooltip, panel } from "./layers";
 import { seriesAxes } from "./line";
 import { seriesRows, type AxisRange } from "./plotRows";
 import type { Layer, PanelOptions, TopLevelSpec } from "./types";
@@ -63,7 +62,8 @@ export function sweepChart(input: SweepInput): TopLevelSpec {
   const faint = (input.showAllCurves ?? true) ? rows.filter((r) => r.status === "ok").map((r) => ({ ...r, series: everyCurve })) : [];
   const selected = `datum.series === ${JSON.stringify(everyCurve)} || abs(datum.param - ${paramName}) < ${step / 2}`;
   const styles = [{ name: everyCurve, colour: "#cccccc" }, { name: label }];
-  const layers: Layer[] = curveLayers([...faint, ...rows], { ...axes, styles, legendTitle: null }).map(
+  const extraTooltip = [numberTooltip("param", label, params)];
+  const layers: Layer[] = curveLayers([...faint, ...rows], { ...axes, styles, legendTitle: null, extraTooltip }).map(
     (layer) => ({ ...layer, transform: [{ filter: selected }] }) as Layer,
   );
   const bind = even

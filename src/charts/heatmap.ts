@@ -1,9 +1,9 @@
 /** Heatmaps: gradient flow (source step × target step), Jacobian matrices, and the cells of a loss surface. */
-import { panel, position, type AxisSpec } from "./layers";
+import { numberTooltip, panel, position, type AxisSpec } from "./layers";
 import { checkRange } from "./line";
-import { classifyValue, statusLabel, valueRange, valueText, type AxisRange, type ValueStatus } from "./plotRows";
+import { classifyValue, statusLabel, valueRange, type AxisRange, type ValueStatus } from "./plotRows";
 import type { Scale } from "vega-lite/build/src/scale";
-import { PANEL_HEIGHT, PANEL_WIDTH } from "./theme";
+import { PANEL_HEIGHT, PANEL_WIDTH, tooltipNumber } from "./theme";
 import type { Layer, PanelOptions, TopLevelSpec } from "./types";
 
 /** Input of {@link heatmap}. */
@@ -97,7 +97,11 @@ export function cellLayers(input: HeatmapInput): { layers: Layer[]; grid: CellGr
       const status = classifyValue(v, range, logColour);
       const x1 = j + 1 < columns.length ? xe.hi[j] + overlapX * (xe.hi[j] - xe.lo[j]) : xe.hi[j];
       const y1 = i + 1 < rows.length ? ye.hi[i] + overlapY * (ye.hi[i] - ye.lo[i]) : ye.hi[i];
-      return { x0: xe.lo[j], x1, y0: ye.lo[i], y1, v: status === "ok" ? v : 0, value: valueText(v), status, flag: statusLabel(status, logColour) };
+      // (column, row): the cell's own coordinates, for the tooltip; x0…y1: the rectangle drawn.
+      const cell = { column: columns[j], row: rows[i], x0: xe.lo[j], x1, y0: ye.lo[i], y1 };
+      // An in-range cell's tooltip shows v itself; an off-scale one (v = 0 as a placeholder) its value as text.
+      const text = status === "ok" ? {} : { value: tooltipNumber(v) };
+      return { ...cell, v: status === "ok" ? v : 0, ...text, status, flag: statusLabel(status, logColour) };
     }),
   );
   const x: AxisSpec = {
@@ -120,13 +124,12 @@ export function cellLayers(input: HeatmapInput): { layers: Layer[]; grid: CellGr
     ...(signed ? { scheme: "blueorange", domainMid: 0 } : { scheme: "viridis" }),
     ...(logColour ? {} : { zero: false }),
   };
-  const tooltip = [
-    { field: "value", type: "nominal" as const, title: colourTitle },
-    { field: "x0", type: "quantitative" as const, title: `${x.title} from` },
-    { field: "y0", type: "quantitative" as const, title: `${y.title} from` },
-  ];
   const ok = cells.filter((c) => c.status === "ok");
   const off = cells.filter((c) => c.status !== "ok");
+  // The cell's column and row (e.g. source step s, target step t) and its value; an off-scale cell's value as text.
+  const at = [numberTooltip("column", x.title, columns), numberTooltip("row", y.title, rows)];
+  const tooltip = [...at, numberTooltip("v", colourTitle, ok.map((c) => c.v))];
+  const offTooltip = [...at, { field: "value", type: "nominal" as const, title: colourTitle }];
   const layers: Layer[] = [];
   // both layers draw each cell as the rectangle [x0, x1] × [y0, y1]
   const cellRect = { x: position("x0", x), x2: { field: "x1" }, y: position("y0", y), y2: { field: "y1" } };
@@ -160,7 +163,7 @@ export function cellLayers(input: HeatmapInput): { layers: Layer[]; grid: CellGr
           title: "off scale",
           scale: { domain: statuses.map((s) => statusLabel(s, logColour)), range: statuses.map((s) => OFF_SCALE_FILL[s]) },
         },
-        tooltip,
+        tooltip: offTooltip,
       },
     });
   }

@@ -1,5 +1,5 @@
 /** Iterated maps h ← f(h): the function with the identity line and its fixed points, and cobweb plots. */
-import { annotationLayers, curveLayers, panel, position, type AxisSpec } from "./layers";
+import { annotationLayers, curveLayers, numberTooltip, panel, position, type AxisSpec } from "./layers";
 import { seriesAxes } from "./line";
 import { seriesRows, type AxisRange } from "./plotRows";
 import { REFERENCE_GREY, STABLE_COLOUR, UNSTABLE_COLOUR } from "./theme";
@@ -41,7 +41,7 @@ function fixedPointLayer(points: readonly FixedPoint[], x: AxisSpec, y: AxisSpec
       y: position("y", y),
       fill: { field: "kind", type: "nominal", title: "fixed point", scale: { domain, range: [STABLE_COLOUR, "#ffffff"] } },
       stroke: { field: "kind", type: "nominal", title: "fixed point", scale: { domain, range: [STABLE_COLOUR, UNSTABLE_COLOUR] } },
-      tooltip: [{ field: "x", type: "quantitative", title: "x*" }, { field: "kind", type: "nominal" }],
+      tooltip: [numberTooltip("x", "x*", points.map((p) => p.x)), { field: "kind", type: "nominal", title: "fixed point" }],
     },
   };
 }

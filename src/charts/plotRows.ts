@@ -3,6 +3,7 @@
  * and plot visibly. JSON.stringify writes NaN and ±Infinity as null, so the value's status is kept in
  * separate fields and every number in a row is finite.
  */
+import { tooltipNumber } from "./theme";
 
 /** Where a value lands on the axis: inside the range, off the top, off the bottom, or not a number. */
 export type ValueStatus = "ok" | "overflow" | "underflow" | "nan";
@@ -19,7 +20,7 @@ export interface PlotRow {
   x: number;
   /** Finite plotting position: the value itself, or the edge of the range for off-scale values. */
   y: number;
-  /** The original value as text ("1.5e+3", "Infinity", "NaN", "0") for tooltips and tests. */
+  /** The original value as a tooltip writes it ("1.5e+3", "Infinity", "NaN", "0"): shown for off-scale rows. */
   value: string;
   status: ValueStatus;
   /** Legend text of the status marker ("" when status is "ok"). */
@@ -105,11 +106,6 @@ export function valueRange(values: Iterable<number>, logScale: boolean): AxisRan
   return { lo: Math.floor(lo / step) * step + 0, hi: Math.ceil(hi / step) * step + 0 };
 }
 
-/** Formats a value for the `value` field: shortest round-trip text, "Infinity"/"-Infinity"/"NaN" as is. */
-export function valueText(v: number): string {
-  return String(v);
-}
-
 /**
  * Rows for one series on an axis with the given range. In-range samples keep their value; the others are
  * pinned to the top or bottom edge with a status, and they cut the line into segments.
@@ -141,7 +137,7 @@ export function seriesRows(
       series: name,
       x: xi,
       y: status === "ok" ? v : status === "overflow" ? range.hi : range.lo,
-      value: valueText(v),
+      value: tooltipNumber(v),
       status,
       flag: statusLabel(status, logScale),
       segment: `${name}#${segment}`,

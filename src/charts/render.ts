@@ -4,6 +4,7 @@
 import * as vega from "vega";
 import { compile } from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
+import { staticSpec } from "./layers";
 
 /** A compiled chart: the Vega spec and every warning Vega-Lite or Vega logged on the way. */
 export interface CompiledChart {
@@ -31,11 +32,12 @@ export function compileChart(spec: TopLevelSpec): CompiledChart {
 /**
  * Renders a chart to an SVG string with Vega's headless renderer; Vega runtime warnings are added to
  * `warnings` if an array is given. The result is the static form of every chart (SVG in notebooks that
- * cannot run Vega, handouts, tests). Costs about 0.1 s for the first chart, then tens of milliseconds.
+ * cannot run Vega, handouts, tests), drawn without the invisible hover layers that only carry tooltips.
+ * Costs about 0.1 s for the first chart, then tens of milliseconds.
  * @example const svg = await renderSvg(lineChart({ series: [{ name: "g", x: [1, 2], y: [1, 10] }] }));
  */
 export async function renderSvg(spec: TopLevelSpec, warnings: string[] = []): Promise<string> {
-  const compiled = compileChart(spec);
+  const compiled = compileChart(staticSpec(spec));
   warnings.push(...compiled.warnings);
   const view = new vega.View(vega.parse(compiled.vega), {
     renderer: "none",

@@ -37,6 +37,27 @@ export const STABLE_COLOUR = "#0072B2";
 /** Colour of unstable fixed points and branches (sources). */
 export const UNSTABLE_COLOUR = "#D55E00";
 
+/**
+ * How every tooltip writes a number (d3-format, as Vega-Lite's `format`): 4 significant digits, trailing zeros
+ * dropped (0.0007261, 3.142, 1.235e+8, 1e-300). Fields that hold only integers (time steps, indices) are
+ * written in full instead ({@link INTEGER_TOOLTIP_FORMAT}).
+ */
+export const TOOLTIP_FORMAT = ".4~g";
+/** d3-format of integer tooltip fields (time step 37, index 12): the integer in full. */
+export const INTEGER_TOOLTIP_FORMAT = "d";
+
+/**
+ * A number as {@link TOOLTIP_FORMAT} writes it, for tooltip text made here rather than by Vega (the value of an
+ * off-scale marker): d3's "g" is `toPrecision`, "~" trims trailing zeros, and d3 writes a minus as "−".
+ * Non-finite values are written as JavaScript does ("Infinity", "-Infinity", "NaN").
+ * @example tooltipNumber(0.0007260795065528367) // "0.0007261"; tooltipNumber(-1.5e300) // "−1.5e+300"
+ */
+export function tooltipNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const text = Math.abs(v).toPrecision(4).replace(/(\.\d*?)0+(?=e|$)/, "$1").replace(/\.(?=e|$)/, "");
+  return v < 0 ? `−${text}` : text;
+}
+
 const FONT = "Helvetica, Arial, sans-serif";
 
 /** The Vega-Lite config every builder puts at the top of its spec. */

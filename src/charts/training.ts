@@ -1,5 +1,5 @@
 /** Training curves (loss or gradient norm per step), with the steps where the gradient was clipped marked. */
-import { position } from "./layers";
+import { numberTooltip, position } from "./layers";
 import { lineChart, seriesAxes, type LineChartInput } from "./line";
 import { PALETTE } from "./theme";
 import type { Layer, Series, TopLevelSpec } from "./types";
@@ -41,7 +41,11 @@ export function trainingCurves(input: TrainingCurvesInput): TopLevelSpec {
     return {
       data: { values: e.steps.filter(Number.isFinite).map((step) => ({ x: step, series: e.series })) },
       mark: { type: "tick", orient: "vertical", thickness: 1.5, size: 8, color: input.series[k].colour ?? PALETTE[k % PALETTE.length] },
-      encoding: { x: position("x", x), y: { value: height - 5 - 9 * k } },
+      encoding: {
+        x: position("x", x),
+        y: { value: height - 5 - 9 * k },
+        tooltip: [{ field: "series", type: "nominal", title: "clipped in" }, numberTooltip("x", x.title, e.steps)],
+      },
     };
   });
   const subtitle = input.subtitle ?? "ticks along the bottom: steps where the gradient was clipped";

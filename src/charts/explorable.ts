@@ -31,9 +31,20 @@ export interface SweepInput extends PanelOptions {
 }
 
 /**
+ * A parameter value without the floating-point residue of how it was computed (0.1 · 9 = 0.9000000000000001,
+ * 1.9 − 1.8 = 0.09999999999999987): rounded to 12 significant digits, far below any sweep's spacing, so that
+ * the slider shows "0.9" and steps from its minimum by a clean step to every curve's value.
+ * @example cleanParam(0.1 * 3) // 0.3
+ */
+export function cleanParam(p: number): number {
+  return Number(p.toPrecision(12));
+}
+
+/**
  * A curve chosen by a slider from a precomputed sweep; axes are fixed over the whole sweep so they do not jump.
  * The data is one long table with a `param` column, filtered by the slider's value. Evenly spaced parameter
- * values get a range slider, others a drop-down.
+ * values get a range slider, others a drop-down. Parameter values, the slider's step and the curve names are
+ * written as {@link cleanParam} makes them (`w = 0.9`, not `w = 0.9000000000000001`).
  * @example
  * sweepChart({
  *   paramName: "w", paramLabel: "recurrent weight w", xTitle: "distance T − t", yTitle: "‖∂h_T/∂h_t‖", logY: true,
@@ -44,19 +55,23 @@ export function sweepChart(input: SweepInput): TopLevelSpec {
   const { curves, paramName } = input;
   if (curves.length === 0) throw new Error("sweepChart: expected at least one curve, got none");
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(paramName)) throw new Error(`sweepChart: paramName "${paramName}" must be an identifier`);
-  const params = curves.map((c) => c.param);
+  curves.forEach((c, i) => {
+    const p = c.param;
+    if (!Number.isFinite(p) || (i > 0 && !(p > curves[i - 1].param))) throw new Error(`sweepChart: parameter values must be finite and increasing; curves[${i}].param = ${p}`);
+  });
+  const params = curves.map((c) => cleanParam(c.param));
   params.forEach((p, i) => {
-    if (!Number.isFinite(p) || (i > 0 && !(p > params[i - 1]))) throw new Error(`sweepChart: parameter values must be finite and increasing; curves[${i}].param = ${p}`);
+    if (i > 0 && p === params[i - 1]) throw new Error(`sweepChart: curves[${i - 1}] and curves[${i}] have the same parameter to 12 digits (${p})`);
   });
   const initial = input.initial ?? params[0];
   const start = params.reduce((best, p) => (Math.abs(p - initial) < Math.abs(best - initial) ? p : best), params[0]);
-  const steps = params.slice(1).map((p, i) => p - params[i]);
+  const steps = params.slice(1).map((p, i) => cleanParam(p - params[i]));
   const step = steps.length > 0 ? Math.min(...steps) : 1;
   const even = steps.every((s) => Math.abs(s - step) <= 1e-9 * Math.max(1, Math.abs(step)));
-  const series = curves.map((c) => ({ name: `${paramName} = ${c.param}`, x: c.x, y: c.y }));
+  const series = curves.map((c, k) => ({ name: `${paramName} = ${params[k]}`, x: c.x, y: c.y }));
   const axes = seriesAxes({ ...input, series });
   const label = input.paramLabel ?? paramName;
-  const rows = curves.flatMap((c, k) => seriesRows(series[k], axes.y.range!, axes.y.log ?? false).map((r) => ({ ...r, series: label, param: c.param })));
+  const rows = curves.flatMap((_, k) => seriesRows(series[k], axes.y.range!, axes.y.log ?? false).map((r) => ({ ...r, series: label, param: params[k] })));
   // One call to curveLayers for both the faint background and the selected curve, so they share one colour scale.
   const everyCurve = `every ${label}`;
   const faint = (input.showAllCurves ?? true) ? rows.filter((r) => r.status === "ok").map((r) => ({ ...r, series: everyCurve })) : [];

@@ -87,13 +87,16 @@ export interface LiveChartOptions {
   minIntervalMs?: number;
   /** Clock in ms (default Date.now); injectable for tests. */
   now?: () => number;
+  /** Where frames are sent (default: the running tslab cell's display, found by kernelWriter; none outside a kernel). */
+  write?: WriteDisplayData;
 }
 
 /** Handle of a live chart. */
 export interface LiveChart<D> {
   /**
    * Offers new data. Redraws at once if the last redraw is at least `minIntervalMs` old, otherwise keeps the
-   * data for a trailing redraw (timer) or the next call. Await it inside an async loop so the redraw is sent.
+   * data for a trailing redraw (timer) or the next call. After a redraw the promise resolves once the frame is
+   * written and the event loop has turned, so an async loop that awaits it sends each frame before computing on.
    */
   update(data: D): Promise<void>;
   /** Redraws with the latest data if it has not been drawn yet (call once after the loop). */
@@ -106,11 +109,12 @@ export interface LiveChart<D> {
  * A chart redrawn in place while a loop runs (a training run's loss curve), throttled to at most one redraw
  * every `minIntervalMs`, with a final redraw by `flush()`. The first redraw creates one display_data output
  * with a display_id; later ones send update_display_data to it. Outside a kernel it only records frames.
- * A synchronous loop never yields to the event loop, so redraws appear when it ends: make the loop async
- * and `await chart.update(…)` for live updates.
+ * A synchronous loop never yields to the event loop, so trailing redraws never fire and the kernel sends
+ * late: train with `trainAsync` and return `update`'s promise from onStep, or await it in an async loop.
  * @example
- * const live = liveChart((loss: number[]) => trainingCurves({ series: [{ name: "loss", x: loss.map((_, i) => i), y: loss }] }));
- * for (let step = 0; step < 1000; step++) { losses.push(trainStep()); await live.update(losses); }
+ * const losses: number[] = [];
+ * const live = liveChart((loss: number[]) => trainingCurves({ series: [{ name: "loss", x: loss.map((_, i) => i + 1), y: loss }] }));
+ * await trainAsync({ ...options, onStep: (r) => { losses.push(r.loss); return live.update(losses); } });
  * await live.flush();
  */
 export function liveChart<D>(build: (data: D) => TopLevelSpec, options: LiveChartOptions = {}): LiveChart<D> {
@@ -130,11 +134,14 @@ export function liveChart<D>(build: (data: D) => TopLevelSpec, options: LiveChar
     lastDraw = now();
     frames.push({ at: lastDraw, spec });
     const first = frames.length === 1;
-    const write = kernelWriter();
+    const write = options.write ?? kernelWriter();
     if (!write) return drawing;
     drawing = drawing.then(async () => {
       const bundle = await chartBundle(spec);
       write({ data: { ...bundle }, metadata: {}, transient: { display_id: displayId } }, !first);
+      // One turn of the event loop, so the message leaves before an awaiting loop computes on: the kernel's
+      // zeromq.js socket sends synchronously at most 512 times in a row, then only from the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     });
     return drawing;
   };

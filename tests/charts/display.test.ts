@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { chartBundle, lineChart, liveChart, show, VEGALITE_MIME, type TopLevelSpec } from "../../src/charts";
+import type { WriteDisplayData } from "../../src/charts/display";
 import { nonFiniteNumbers } from "./helpers";
 
 const spec = lineChart({ title: "norms", logY: true, series: [{ name: "g", x: [0, 1, 2, 3], y: [1, 10, Infinity, 0] }] });
@@ -54,5 +55,30 @@ describe("liveChart throttling", () => {
     await live.flush();
     expect(live.frames.length).toBe(2);
     expect(JSON.stringify(live.frames[1].spec)).toBe(JSON.stringify(build(2)));
+  });
+
+  it("sends frames to its writer (display_data, then update_display_data to the same id), each before update resolves", async () => {
+    const messages: { update: boolean; id?: string; types: string[] }[] = [];
+    let turned = 0; // turns of the event loop, counted by a self-renewing immediate
+    let counting = true;
+    const count = () => {
+      if (!counting) return;
+      turned++;
+      setImmediate(count);
+    };
+    setImmediate(count);
+    const write: WriteDisplayData = (m, update) => messages.push({ update, id: m.transient?.display_id, types: Object.keys(m.data).sort() });
+    let clock = 0;
+    const live = liveChart(build, { minIntervalMs: 250, now: () => clock, write });
+    await live.update(1);
+    // Resolved after the frame was written AND the event loop turned, so an awaiting loop lets the kernel send it.
+    expect(messages.length).toBe(1);
+    expect(turned).toBeGreaterThanOrEqual(1);
+    clock = 300;
+    await live.update(2);
+    counting = false;
+    expect(messages.map((m) => m.update)).toEqual([false, true]);
+    expect(messages[1].id).toBe(messages[0].id);
+    expect(messages[0].types).toEqual([VEGALITE_MIME, "image/svg+xml", "text/plain"].sort());
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { lineChart } from "../../src/charts/line";
+import { liveChart, type WriteDisplayData } from "../../src/charts/display";
 import { NonFiniteError } from "../../src/core/errors";
 import { spectralNorm, spectralRadius } from "../../src/core/linalg";
 import { createRng } from "../../src/core/random";
@@ -11,7 +13,7 @@ import { pascanuOmega } from "../../src/remedies/pascanu";
 import { vanillaModel } from "../../src/train/model";
 import { createOptimizer } from "../../src/train/optim";
 import { addingProblem, temporalOrder } from "../../src/train/tasks";
-import { train, type StepRecord } from "../../src/train/trainer";
+import { train, trainAsync, type StepRecord } from "../../src/train/trainer";
 
 // The end-to-end scenario: a ReLU RNN (H = 16) whose recurrent matrix starts with ρ ≈ 1.9, on the adding problem
 // with T = 20, plain SGD with lr 0.3, batches of 8 from seed 11. Without clipping the first update throws the
@@ -241,5 +243,83 @@ describe("train: every clipping mode and regularizer runs through the remedies",
     const sq = (m: Mat) => m.data.reduce((s, x) => s + x * x, 0);
     // Step 1's penalty is on the starting weights: matrices only (not biases).
     expect(h[0].loss - h[0].dataLoss).toBeCloseTo(0.05 * (sq(start.Wxh) + sq(start.Whh) + sq(start.Why)), 10);
+  });
+});
+
+describe("trainAsync: the same steps, with the event loop running between them", () => {
+  const options = () => ({
+    model: vanillaModel(cloneRnnParams(start), "squaredError"),
+    task: addingProblem,
+    T,
+    optimizer: createOptimizer({ kind: "sgd", lr: LR }),
+    batchSize: BATCH,
+    seed: SEED,
+    clip: { mode: "norm" as const, threshold: 1 },
+  });
+
+  it("records exactly what train records, and rejects with the same NonFiniteError", async () => {
+    const sync = train({ ...options(), steps: 20 });
+    const seen: StepRecord[] = [];
+    const res = await trainAsync({ ...options(), steps: 20, onStep: (r) => void seen.push(r) });
+    expect(res.history).toEqual(sync.history);
+    expect(seen).toEqual(sync.history);
+    const expected = manualFirstNonFiniteStep(50)!;
+    await expect(trainAsync({ ...options(), clip: undefined, steps: 50 })).rejects.toThrow(new RegExp(`at step ${expected}`));
+  });
+
+  it("lets the event loop run each time yieldEveryMs of its clock have passed (deterministic clock)", async () => {
+    let clock = 0;
+    let training = true;
+    const turns: number[] = []; // the clock at every turn of the event loop during training
+    const tick = () => {
+      if (!training) return;
+      turns.push(clock);
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    // Each step "takes" 40 ms: the loop must yield after steps 3, 6, …, 30 (120 ms, 240 ms, …).
+    await trainAsync({ ...options(), steps: 30, now: () => clock, yieldEveryMs: 100, onStep: () => void (clock += 40) });
+    training = false;
+    expect(turns).toEqual(Array.from({ length: 10 }, (_, k) => 120 * (k + 1)));
+    // train, synchronous, gives the event loop no turn at all until it returns.
+    clock = 0;
+    training = true;
+    turns.length = 0;
+    setImmediate(tick);
+    train({ ...options(), steps: 30, onStep: () => void (clock += 40) });
+    expect(turns).toEqual([]);
+    training = false;
+  });
+
+  it("a live chart fed from onStep is sent at least every ~300 ms through a 2–3 s run", async () => {
+    // As in a kernel: a frame leaves when the event loop turns after it was written (the socket sends from there).
+    const sent: number[] = [];
+    const write: WriteDisplayData = () => void setImmediate(() => sent.push(performance.now()));
+    const seen: StepRecord[] = [];
+    const live = liveChart(
+      (h: StepRecord[]) => lineChart({ logY: true, series: [{ name: "loss", x: h.map((r) => r.step), y: h.map((r) => r.loss) }] }),
+      { write, now: () => performance.now() },
+    );
+    // Each step is padded to 3 ms (a step of a larger model), so the run lasts ~2.4 s on any machine.
+    const t0 = performance.now();
+    let stepStart = t0;
+    await trainAsync({
+      ...options(),
+      steps: 800,
+      onStep: (r) => {
+        while (performance.now() - stepStart < 3);
+        stepStart = performance.now();
+        seen.push(r);
+        return live.update(seen);
+      },
+    });
+    await live.flush();
+    const t1 = performance.now();
+    await new Promise((resolve) => setImmediate(resolve));
+    const gaps = [sent[0] - t0, ...sent.slice(1).map((t, i) => t - sent[i])];
+    console.log(`${seen.length} steps in ${(t1 - t0).toFixed(0)} ms: ${sent.length} frames sent, gaps ${gaps.map((g) => g.toFixed(0)).join(", ")} ms`);
+    expect(t1 - t0).toBeGreaterThan(2000);
+    expect(sent.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(300);
   });
 });

@@ -14,14 +14,15 @@
  * sequences split over two threads), else the WebAssembly SIMD ones (../core/wasm/simd: a large batch in two
  * halves of sequences on two cores, the second on the kernel worker of ../core/wasm/threads). Either way each
  * half's weight gradients are summed at the end. Otherwise (no kernels, or sigmoid units) the JavaScript
- * kernels do it all.
+ * kernels do it all. Truncated BPTT runs the sequences one by one through rnnBackward.
  */
 import { gemmAdd, gemmTNAdd, transposeData, colSumAdd } from "../core/kernels";
 import { assert, checkAllFinite, checkMat, describe, type Mat } from "../core/tensor";
-import { checkHiddenTrace, EXPLODE, throwIfNonFinite } from "./checks";
+import { NonFiniteError } from "../core/errors";
+import { checkHiddenTrace, checkTraceFinite, EXPLODE, outputSizeFrom, throwIfNonFinite, truncationOf } from "./checks";
 import { backwardPassKernels, forwardPassKernels } from "./kernel-passes";
-import { rnnSizes, type RnnGrads, type RnnParams } from "./vanilla";
-import { activateRow, backpropRow, checkParamsFinite, zeroGrads } from "./vanilla-reference";
+import { rnnBackward, rnnSizes, type BackwardOptions, type RnnGrads, type RnnParams } from "./vanilla";
+import { activateRow, backpropRow, checkParamsFinite, wxhInputs, zeroGrads } from "./vanilla-reference";
 
 /** What {@link rnnForwardBatch} keeps: hs = H_0..H_T, zs = Z_1..Z_T, ys = Y_1..Y_T (each B × size). */
 export interface RnnBatchTrace {
@@ -48,12 +49,15 @@ function stackMats(ms: Mat[], n: number): Float64Array {
 /**
  * Checks that ms is a non-empty array of rows×cols matrices (rows = B, or ms[0]'s), finite unless `finite` is
  * false (then the caller checks finiteness itself, where it copies the numbers, and calls again to throw).
+ * `sizeFrom` says which weights fix cols, for the message when a matrix has other columns (built only then).
  */
-function checkBatchSeq(name: string, ms: unknown, cols: number, B?: number, finite = true): Mat[] {
+function checkBatchSeq(name: string, ms: unknown, cols: number, B?: number, finite = true, sizeFrom?: () => string): Mat[] {
   assert(Array.isArray(ms), () => `${name}: expected an array of T matrices (one per step), got ${describe(ms)}`);
   assert(ms.length > 0, () => `${name}: expected at least one time step, got an empty sequence`);
   const rows = B ?? checkMat(`${name}[0]`, ms[0]).rows;
   ms.forEach((m, t) => {
+    const c = checkMat(`${name}[${t}]`, m).cols;
+    if (sizeFrom !== undefined && c !== cols) throw new Error(`${name}[${t}]: has ${c} columns (vectors of size ${c}), but ${sizeFrom()}`);
     checkMat(`${name}[${t}]`, m, rows, cols);
     if (finite) checkAllFinite(`${name}[${t}]`, (m as Mat).data);
   });
@@ -72,7 +76,7 @@ function checkBatchSeq(name: string, ms: unknown, cols: number, B?: number, fini
 export function rnnForwardBatch(p: RnnParams, xs: Mat[], h0?: Mat): RnnBatchTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
   checkParamsFinite(p);
-  checkBatchSeq("xs", xs, I, undefined, false); // finiteness: in the kernels' memory, or below
+  checkBatchSeq("xs", xs, I, undefined, false, wxhInputs(p)); // finiteness: in the kernels' memory, or below
   const B = xs[0].rows;
   const T = xs.length;
   if (h0 !== undefined) {
@@ -107,10 +111,12 @@ export function rnnForwardBatch(p: RnnParams, xs: Mat[], h0?: Mat): RnnBatchTrac
 }
 
 /**
- * Full BPTT for the batch: the gradients summed over the B sequences, given dys[t − 1] = ∂L/∂Y_t (B×O).
+ * BPTT for the batch: the gradients summed over the B sequences, given dys[t − 1] = ∂L/∂Y_t (B×O). Full BPTT,
+ * or truncated with `opts.truncate` = k < T as in {@link rnnBackward}: then each sequence runs through
+ * rnnBackward's truncated pass on its own (O(B·T·k·H²)) and the results are summed (gradients) and stacked (dhs).
  *
  * @returns grads (shaped like `p`, summed over the batch) and dhs[t] = ∂L/∂H_t (B×H) for t = 0..T
- * @throws NonFiniteError naming the step where ∂L/∂H_t overflowed
+ * @throws NonFiniteError naming the step where ∂L/∂H_t overflowed (entry index = b·H + i)
  * @example
  * const tr = rnnForwardBatch(p, xs);
  * const { grads } = rnnBackwardBatch(p, xs, tr, tr.ys.map((y, t) => minus(y, targets[t])));
@@ -120,27 +126,36 @@ export function rnnBackwardBatch(
   xs: Mat[],
   trace: RnnBatchTrace,
   dys: Mat[],
+  opts: BackwardOptions = {},
 ): { grads: RnnGrads; dhs: Mat[] } {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
-  checkBatchSeq("xs", xs, I, undefined, false); // finiteness of xs and dys: in the kernels' memory, or below
+  // finiteness of xs, the trace and dys: in the kernels' memory, or below
+  checkBatchSeq("xs", xs, I, undefined, false, wxhInputs(p));
   const B = xs[0].rows;
   const T = xs.length;
   checkHiddenTrace(trace, T, "rnnForwardBatch");
   trace.hs.forEach((m, t) => checkMat(`trace.hs[${t}]`, m, B, H));
   trace.zs.forEach((m, t) => checkMat(`trace.zs[${t}]`, m, B, H));
   assert(Array.isArray(dys) && dys.length === T, () => `dys: expected T = ${T} matrices ∂L/∂Y_t, got ${describe(dys)}`);
-  checkBatchSeq("dys", dys, O, B, false);
+  checkBatchSeq("dys", dys, O, B, false, outputSizeFrom(p.Why));
+  const k = truncationOf(opts, T);
+  const checkFinite = (): void => {
+    checkBatchSeq("xs", xs, I); // throws, naming the entry
+    checkTraceFinite("trace.hs", trace.hs, "rnnForwardBatch");
+    if (p.activation === "relu") checkTraceFinite("trace.zs", trace.zs, "rnnForwardBatch"); // only relu reads zs
+    checkBatchSeq("dys", dys, O, B);
+  };
 
   const BH = B * H;
   const g = zeroGrads(I, H, O);
+  if (k < T) {
+    checkFinite();
+    return truncatedBySequence(p, xs, trace, dys, k, g, B, H);
+  }
   const data = (ms: Mat[]) => ms.map((m) => m.data);
-  const fast = backwardPassKernels(p, data(xs), data(trace.hs), data(trace.zs), data(dys), g, B, I, H, O, () => {
-    checkBatchSeq("xs", xs, I); // one of them throws, naming the entry
-    checkBatchSeq("dys", dys, O, B);
-  });
+  const fast = backwardPassKernels(p, data(xs), data(trace.hs), data(trace.zs), data(dys), g, B, I, H, O, checkFinite);
   if (fast !== null) return { grads: g, dhs: matViews(fast, 0, T + 1, B, H) };
-  checkBatchSeq("xs", xs, I);
-  checkBatchSeq("dys", dys, O, B);
+  checkFinite();
   const hs = stackMats(trace.hs, BH);
   const zs = stackMats(trace.zs, BH);
   const X = stackMats(xs, B * I);
@@ -161,5 +176,48 @@ export function rnnBackwardBatch(
   gemmTNAdd(H, H, T * B, DZ, 0, hs, 0, g.Whh.data, 0);
   gemmTNAdd(H, I, T * B, DZ, 0, X, 0, g.Wxh.data, 0);
   colSumAdd(T * B, H, DZ, 0, g.bh);
+  return { grads: g, dhs: matViews(dh, 0, T + 1, B, H) };
+}
+
+/**
+ * Truncated BPTT of the batch, one sequence at a time through rnnBackward (its row b of every matrix, as views):
+ * the gradients summed into g, each sequence's ∂L/∂h_t put into row b of dhs[t].
+ */
+function truncatedBySequence(
+  p: RnnParams,
+  xs: Mat[],
+  trace: RnnBatchTrace,
+  dys: Mat[],
+  k: number,
+  g: RnnGrads,
+  B: number,
+  H: number,
+): { grads: RnnGrads; dhs: Mat[] } {
+  const T = xs.length;
+  const rowsOf = (ms: Mat[], b: number) => ms.map((m) => m.data.subarray(b * m.cols, (b + 1) * m.cols));
+  const dh = new Float64Array((T + 1) * B * H);
+  const sums: [Float64Array, (r: RnnGrads) => Float64Array][] = [
+    [g.Wxh.data, (r) => r.Wxh.data],
+    [g.Whh.data, (r) => r.Whh.data],
+    [g.bh, (r) => r.bh],
+    [g.Why.data, (r) => r.Why.data],
+    [g.by, (r) => r.by],
+  ];
+  for (let b = 0; b < B; b++) {
+    let one: { grads: RnnGrads; dhs: Float64Array[] };
+    try {
+      const tr = { hs: rowsOf(trace.hs, b), zs: rowsOf(trace.zs, b), ys: [] }; // the backward pass reads no ys
+      one = rnnBackward(p, rowsOf(xs, b), tr, rowsOf(dys, b), { truncate: k });
+    } catch (e) {
+      // name the entry as the batch does (b·H + i), not as sequence b alone does
+      if (e instanceof NonFiniteError && e.index !== undefined) throw new NonFiniteError(e.what, e.step, e.value, b * H + e.index, EXPLODE);
+      throw e;
+    }
+    for (const [dst, of] of sums) {
+      const src = of(one.grads);
+      for (let i = 0; i < dst.length; i++) dst[i] += src[i];
+    }
+    for (let t = 0; t <= T; t++) dh.set(one.dhs[t], (t * B + b) * H);
+  }
   return { grads: g, dhs: matViews(dh, 0, T + 1, B, H) };
 }

@@ -7,7 +7,7 @@
  * Internal to src/rnn: not part of the public face (src/index.ts).
  */
 import { NonFiniteError } from "../core/errors";
-import { assert, checkAllFinite, checkInt, checkVec, describe, firstNonFinite, type Vec } from "../core/tensor";
+import { assert, checkAllFinite, checkInt, checkVec, describe, firstNonFinite, type Mat, type Vec } from "../core/tensor";
 import type { BackwardOptions } from "./vanilla";
 
 /**
@@ -15,34 +15,76 @@ import type { BackwardOptions } from "./vanilla";
  * @param finite false to check the shapes only: for a caller that checks finiteness itself, faster, where it
  *   copies the numbers anyway (the SIMD paths, in the kernels' memory), and calls again with true to throw
  *   the error that names the entry when that check fails
+ * @param sizeFrom says which weights fix I, for the message when a vector's length is not I: e.g.
+ *   "p.Wxh expects inputs of size 2 (p.Wxh is 4×2)" (built only then)
  */
-export function checkSequence(xs: unknown, I: number, finite = true): Vec[] {
+export function checkSequence(xs: unknown, I: number, finite = true, sizeFrom?: () => string): Vec[] {
   assert(Array.isArray(xs), () => `xs: expected an array of input vectors x_1..x_T, got ${describe(xs)}`);
   assert(xs.length > 0, () => `xs: expected at least one time step, got an empty sequence`);
-  checkRows("xs", xs, I, finite);
+  checkRows("xs", xs, I, finite, sizeFrom);
   return xs as Vec[];
 }
 
-/** Checks dys[t − 1] = ∂L/∂y_t: T finite vectors of length O (`finite` as in {@link checkSequence}). */
-export function checkDys(dys: unknown, T: number, O: number, finite = true): Vec[] {
+/** Checks dys[t − 1] = ∂L/∂y_t: T finite vectors of length O (`finite` and `sizeFrom` as in {@link checkSequence}). */
+export function checkDys(dys: unknown, T: number, O: number, finite = true, sizeFrom?: () => string): Vec[] {
   assert(Array.isArray(dys), () => `dys: expected an array of T = ${T} vectors ∂L/∂y_t, got ${describe(dys)}`);
   assert(dys.length === T, () => `dys: expected T = ${T} vectors ∂L/∂y_t, got ${dys.length}`);
-  checkRows("dys", dys, O, finite);
+  checkRows("dys", dys, O, finite, sizeFrom);
   return dys as Vec[];
 }
 
 /**
  * Checks that every vs[t] is a Float64Array of length n, finite unless `finite` is false, naming `${name}[t]`
- * on failure. The names are built only for the failing row: on the hot path (every forward and backward pass)
- * this is a plain loop.
+ * (and, for a wrong length, what `sizeFrom` says fixes n) on failure. The names are built only for the failing
+ * row: on the hot path (every forward and backward pass) this is a plain loop.
  */
-function checkRows(name: string, vs: unknown[], n: number, finite: boolean): void {
+function checkRows(name: string, vs: unknown[], n: number, finite: boolean, sizeFrom?: () => string): void {
   for (let t = 0; t < vs.length; t++) {
     const v = vs[t];
     if (v instanceof Float64Array && v.length === n && (!finite || firstNonFinite(v) < 0)) continue;
+    if (sizeFrom !== undefined && v instanceof Float64Array && v.length !== n)
+      throw new Error(`${name}[${t}]: has length ${v.length}, but ${sizeFrom()}`);
     checkVec(`${name}[${t}]`, v, n);
     checkAllFinite(`${name}[${t}]`, v as Vec);
   }
+}
+
+/**
+ * Checks that a trace's rows hold finite numbers. A forward pass never returns a NaN or ±Infinity (it throws at
+ * the step where a state overflows), so one found here was put into the trace afterwards; a backward pass
+ * through it would report the NaN as an exploding gradient (or, through relu's z > 0, drop it silently).
+ * Backward passes check the rows they read (hs; zs for relu only, which takes φ′ from z_t).
+ * Each row is a vector or a B×H matrix (then the entry is also named by sequence b and unit i).
+ * @param rows trace.hs (h_0..h_T, row t is step t) or trace.zs (z_1..z_T, row t − 1 is step t)
+ */
+export function checkTraceFinite(name: "trace.hs" | "trace.zs", rows: readonly (Vec | Mat)[], fn: string): void {
+  const first = name === "trace.hs" ? 0 : 1;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    const data = row instanceof Float64Array ? row : row.data;
+    const i = firstNonFinite(data);
+    if (i < 0) continue;
+    const t = r + first;
+    const where = row instanceof Float64Array ? `index ${i}` : `index ${i} (sequence ${Math.floor(i / row.cols)}, unit ${i % row.cols})`;
+    throw new Error(
+      `${name}[${r}] (${name === "trace.hs" ? "h" : "z"}_${t}, step ${t}): expected finite numbers, got ${data[i]} at ${where}: ` +
+        `the trace holds a non-finite number, which ${fn} never returns (was the trace changed after ${fn} made it?)`,
+    );
+  }
+}
+
+/**
+ * Which weights fix the input size I, for the message when an x_t has another length (built only then): e.g.
+ * inputSizeFrom("p.Wxh", p.Wxh, 2)() = "p.Wxh expects inputs of size 2 (p.Wxh is 4×2)".
+ * @param layout how I sits in W's shape, when W.cols is not I (the gated cells' [Wx | Wh])
+ */
+export function inputSizeFrom(name: string, W: Mat, I: number, layout?: string): () => string {
+  return () => `${name} expects inputs of size ${I} (${name} is ${W.rows}×${W.cols}${layout === undefined ? "" : `: ${layout}`})`;
+}
+
+/** Which weights fix the output size O, for the message when a ∂L/∂y_t has another length (as {@link inputSizeFrom}). */
+export function outputSizeFrom(Why: Mat): () => string {
+  return () => `p.Why gives outputs y_t of size ${Why.rows} (p.Why is ${Why.rows}×${Why.cols})`;
 }
 
 /** Checks that each named array of a gated cell's trace (made by `fn`) has the expected length. */

@@ -37,7 +37,7 @@ import {
   type Vec,
 } from "../core/tensor";
 import { sigmoid } from "./activation";
-import { checkDys, checkSequence, checkStepIn, checkTrace, throwIfNonFinite, truncationOf } from "./checks";
+import { checkDys, checkSequence, checkStepIn, checkTrace, inputSizeFrom, outputSizeFrom, throwIfNonFinite, truncationOf } from "./checks";
 import { backwardThroughTime, diagonalNorm, outputBackward, outputOf, gatedWeights, type GateStdOptions } from "./gated";
 import type { BackwardOptions } from "./vanilla";
 
@@ -148,7 +148,7 @@ export function cloneGruParams(p: GruParams): GruParams {
 export function gruForward(p: GruParams, xs: Vec[], h0?: Vec): GruTrace {
   const { input: I, hidden: H } = gruSizes(p);
   checkParamsFinite(p);
-  checkSequence(xs, I);
+  checkSequence(xs, I, true, inputSizeFrom("p.W", p.W, I, `3H × (I + H) with H = ${H}`));
   const start = h0 === undefined ? new Float64Array(H) : checkVec("h0", h0, H).slice();
   checkAllFinite("h0", start);
   const { W, b, bhn } = p;
@@ -227,10 +227,10 @@ export function gruBackward(
   opts: BackwardOptions = {},
 ): { grads: GruGrads; dhs: Vec[] } {
   const { input: I, hidden: H, output: O } = gruSizes(p);
-  checkSequence(xs, I);
+  checkSequence(xs, I, true, inputSizeFrom("p.W", p.W, I, `3H × (I + H) with H = ${H}`));
   const T = xs.length;
   checkGruTrace(trace, T);
-  checkDys(dys, T, O);
+  checkDys(dys, T, O, true, outputSizeFrom(p.Why));
   const k = truncationOf(opts, T);
   const cols = I + H;
   const g: GruGrads = {

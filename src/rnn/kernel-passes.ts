@@ -205,7 +205,9 @@ export function forwardPassKernels(
  * on entry) and H̄_0..H̄_T copied out (returned; the native kernels write them there themselves). Null (nothing
  * done) when no kernels are available or φ is sigmoid.
  *
- * @param recheck called when xs or dys hold a NaN or ∞: the caller's own checks, which throw naming the entry
+ * @param recheck called when xs, hs, dys (or, for relu, zs: the other units do not read them) hold a NaN or ∞:
+ *   the caller's own checks, which throw naming the entry (a NaN put into a trace would otherwise come out as
+ *   an exploding gradient)
  * @throws NonFiniteError naming the first step, going backwards, where some H̄_t overflowed
  */
 export function backwardPassKernels(
@@ -257,9 +259,12 @@ export function backwardPassKernels(
     const [q, a] = [parts[k], args[k]];
     putPart(v, a.x, xs, T, q, I);
     putPart(v, a.dy, dys, T, q, O);
-    if (s.nonfinite(T * q.n * I, a.x) || s.nonfinite(T * q.n * O, a.dy)) recheck();
     putPart(v, a.h, hs, T + 1, q, H);
     if (relu) putPart(v, a.z, zs, T, q, H);
+    const n = q.n;
+    const bad =
+      s.nonfinite(T * n * I, a.x) || s.nonfinite(T * n * O, a.dy) || s.nonfinite((T + 1) * n * H, a.h) || (relu && s.nonfinite(T * n * H, a.z));
+    if (bad) recheck();
     v.fill(0, a.gy, a.gby + O);
   };
   const copyOut = (k: number): void => {

@@ -38,7 +38,7 @@ import {
   type Vec,
 } from "../core/tensor";
 import { sigmoid } from "./activation";
-import { checkDys, checkSequence, checkStepIn, checkTrace, throwIfNonFinite, truncationOf } from "./checks";
+import { checkDys, checkSequence, checkStepIn, checkTrace, inputSizeFrom, outputSizeFrom, throwIfNonFinite, truncationOf } from "./checks";
 import { backwardThroughTime, diagonalNorm, outputBackward, outputOf, gatedWeights, type GateStdOptions } from "./gated";
 import type { BackwardOptions } from "./vanilla";
 
@@ -155,7 +155,7 @@ export function cloneLstmParams(p: LstmParams): LstmParams {
 export function lstmForward(p: LstmParams, xs: Vec[], state0: Partial<LstmState> = {}): LstmTrace {
   const { input: I, hidden: H } = lstmSizes(p);
   checkParamsFinite(p);
-  checkSequence(xs, I);
+  checkSequence(xs, I, true, inputSizeFrom("p.W", p.W, I, `4H × (I + H) with H = ${H}`));
   assert(typeof state0 === "object" && state0 !== null, () => `state0: expected {h?, c?}, got ${describe(state0)}`);
   const h0 = state0.h === undefined ? new Float64Array(H) : checkVec("state0.h", state0.h, H).slice();
   const c0 = state0.c === undefined ? new Float64Array(H) : checkVec("state0.c", state0.c, H).slice();
@@ -238,10 +238,10 @@ export function lstmBackward(
   opts: BackwardOptions = {},
 ): { grads: LstmGrads; dhs: Vec[]; dcs: Vec[] } {
   const { input: I, hidden: H, output: O } = lstmSizes(p);
-  checkSequence(xs, I);
+  checkSequence(xs, I, true, inputSizeFrom("p.W", p.W, I, `4H × (I + H) with H = ${H}`));
   const T = xs.length;
   checkLstmTrace(trace, T);
-  checkDys(dys, T, O);
+  checkDys(dys, T, O, true, outputSizeFrom(p.Why));
   const k = truncationOf(opts, T);
   const cols = I + H;
   const g: LstmGrads = {

@@ -16,7 +16,17 @@
  */
 import { assert, checkAllFinite, checkMat, checkVec, describe, type Vec } from "../core/tensor";
 import { activate, activationDerivative, checkActivation, sigmoid, type Activation } from "./activation";
-import { checkDys, checkHiddenTrace, checkSequence, EXPLODE, throwIfNonFinite, truncationOf } from "./checks";
+import {
+  checkDys,
+  checkHiddenTrace,
+  checkSequence,
+  checkTraceFinite,
+  EXPLODE,
+  inputSizeFrom,
+  outputSizeFrom,
+  throwIfNonFinite,
+  truncationOf,
+} from "./checks";
 import type { BackwardOptions, RnnGrads, RnnParams, RnnTrace } from "./vanilla";
 
 /** The sizes (input, hidden, output) of `p`, after checking that its tensors fit together. */
@@ -31,6 +41,11 @@ export function rnnSizes(p: RnnParams): { input: number; hidden: number; output:
   const O = checkMat("p.Why", p.Why, undefined, H).rows;
   checkVec("p.by", p.by, O);
   return { input: I, hidden: H, output: O };
+}
+
+/** @internal What fixes I, for the message when an x_t has another length: "p.Wxh expects inputs of size 2 (p.Wxh is 4×2)". */
+export function wxhInputs(p: RnnParams): () => string {
+  return inputSizeFrom("p.Wxh", p.Wxh, p.Wxh.cols);
 }
 
 /** @internal Throws when a weight or bias holds a NaN or ±Infinity. */
@@ -53,7 +68,7 @@ export function checkParamsFinite(p: RnnParams): void {
 export function rnnForwardReference(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
   checkParamsFinite(p);
-  checkSequence(xs, I);
+  checkSequence(xs, I, true, wxhInputs(p));
   const start = h0 === undefined ? new Float64Array(H) : checkVec("h0", h0, H).slice();
   checkAllFinite("h0", start);
   const { Wxh, Whh, bh, Why, by, activation } = p;
@@ -91,8 +106,9 @@ export function rnnForwardReference(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace
 }
 
 /**
- * @internal The checks of rnnBackward's arguments; returns the sizes and the truncation length k (undefined
- * for full BPTT). With finite = false the entries of xs and dys are not checked for NaN/∞ (see checkSequence).
+ * @internal The checks of rnnBackward's arguments; returns the sizes and the truncation length k (T for full
+ * BPTT). With finite = false the entries of xs, the trace and dys are not checked for NaN/∞ (see checkSequence):
+ * the caller then runs {@link checkBackwardFinite} where it looks at the numbers anyway.
  */
 export function checkBackwardArgs(
   p: RnnParams,
@@ -103,12 +119,25 @@ export function checkBackwardArgs(
   finite = true,
 ): { I: number; H: number; O: number; T: number; k: number } {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
-  checkSequence(xs, I, finite);
+  checkSequence(xs, I, false, wxhInputs(p));
   const T = xs.length;
   checkHiddenTrace(trace, T, "rnnForward", H);
-  checkDys(dys, T, O, finite);
+  checkDys(dys, T, O, false, outputSizeFrom(p.Why));
   const k = truncationOf(opts, T);
+  if (finite) checkBackwardFinite(p.activation, xs, trace, dys, I, T, O);
   return { I, H, O, T, k };
+}
+
+/**
+ * @internal Throws, naming the entry, when xs, the trace or dys hold a NaN or ±Infinity (in that order: the
+ * reference and the fast path report the same entry). Their shapes are checked already. Of the trace, what the
+ * backward pass reads: hs always, zs for relu only (φ′(z) = [z > 0]; the other units take φ′ from h_t).
+ */
+export function checkBackwardFinite(act: Activation, xs: Vec[], trace: RnnTrace, dys: Vec[], I: number, T: number, O: number): void {
+  checkSequence(xs, I);
+  checkTraceFinite("trace.hs", trace.hs, "rnnForward");
+  if (act === "relu") checkTraceFinite("trace.zs", trace.zs, "rnnForward");
+  checkDys(dys, T, O);
 }
 
 /** @internal Zero gradients shaped like the parameters of an I→H→O RNN. */

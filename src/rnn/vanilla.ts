@@ -35,13 +35,15 @@ import {
   activateRow,
   backpropRow,
   checkBackwardArgs,
+  checkBackwardFinite,
   checkParamsFinite,
   rnnSizes,
   rowViews,
   stackRows,
+  wxhInputs,
   zeroGrads,
 } from "./vanilla-reference";
-import { checkDys, checkSequence, EXPLODE, throwIfNonFinite } from "./checks";
+import { checkSequence, EXPLODE, throwIfNonFinite } from "./checks";
 import { checkAllFinite, checkVec } from "../core/tensor";
 
 export { rnnSizes };
@@ -105,7 +107,7 @@ export interface BackwardOptions {
 export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
   checkParamsFinite(p);
-  checkSequence(xs, I, false); // finiteness: in the kernels' memory (forwardPassKernels) or below
+  checkSequence(xs, I, false, wxhInputs(p)); // finiteness: in the kernels' memory (forwardPassKernels) or below
   if (h0 !== undefined) checkVec("h0", h0, H);
   if (h0 !== undefined) checkAllFinite("h0", h0);
   const { Wxh, Whh, bh, Why, by, activation } = p;
@@ -163,21 +165,19 @@ export function rnnBackward(
   dys: Vec[],
   opts: BackwardOptions = {},
 ): { grads: RnnGrads; dhs: Vec[] } {
-  // finiteness of xs and dys: in the kernels' memory (backwardPassKernels) or just below
+  // finiteness of xs, the trace and dys: in the kernels' memory (backwardPassKernels) or just below
   const { I, H, O, T, k } = checkBackwardArgs(p, xs, trace, dys, opts, false);
   const act = p.activation;
   const g = zeroGrads(I, H, O);
   if (k >= T) {
-    const fast = backwardPassKernels(p, xs, trace.hs, trace.zs, dys, g, 1, I, H, O, () => {
-      checkSequence(xs, I); // one of them throws, naming the entry
-      checkDys(dys, T, O);
-    });
+    const fast = backwardPassKernels(p, xs, trace.hs, trace.zs, dys, g, 1, I, H, O, () =>
+      checkBackwardFinite(act, xs, trace, dys, I, T, O), // throws, naming the entry
+    );
     if (fast !== null) return { grads: g, dhs: rowViews(fast, 0, T + 1, H) };
   }
   const hs = stackRows(trace.hs, H); // rows h_0..h_T
   const zs = stackRows(trace.zs, H); // rows z_1..z_T
-  checkSequence(xs, I);
-  checkDys(dys, T, O);
+  checkBackwardFinite(act, xs, trace, dys, I, T, O);
   const X = stackRows(xs, I);
   const DY = stackRows(dys, O);
 

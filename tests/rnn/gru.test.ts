@@ -209,7 +209,7 @@ describe("input checks", () => {
   const pr = problem(101, 2, 3, 2, 4);
   it("names the argument, what was expected and what came", () => {
     expect(() => gruForward(pr.p, [])).toThrow(/xs: expected at least one time step, got an empty sequence/);
-    expect(() => gruForward(pr.p, [vecFrom([1])])).toThrow(/xs\[0\]: expected length 2, got length 1/);
+    expect(() => gruForward(pr.p, [vecFrom([1])])).toThrow("xs[0]: has length 1, but p.W expects inputs of size 2 (p.W is 9×5: 3H × (I + H) with H = 3)");
     expect(() => gruForward(pr.p, [vecFrom([NaN, 0])])).toThrow(/xs\[0\]: expected finite numbers, got NaN at index 0/);
     expect(() => gruForward({ ...pr.p, W: matFrom([[1, 2]]) }, pr.xs)).toThrow(/p.W: expected 3H × \(I \+ H\) = 9×\(I \+ 3\)/);
     expect(() => gruForward({ ...pr.p, bhn: vecFrom([0]) }, pr.xs)).toThrow(/p.bhn: expected length 3, got length 1/);

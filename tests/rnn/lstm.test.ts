@@ -303,7 +303,8 @@ describe("input checks", () => {
   const pr = problem(101, 2, 3, 2, 4);
   it("names the argument, what was expected and what came", () => {
     expect(() => lstmForward(pr.p, [])).toThrow(/xs: expected at least one time step, got an empty sequence/);
-    expect(() => lstmForward(pr.p, [vecFrom([1, 2, 3])])).toThrow(/xs\[0\]: expected length 2, got length 3/);
+    // The input size comes from p.W = [Wx | Wh]: the message says so, with W's shape and how I sits in it.
+    expect(() => lstmForward(pr.p, [vecFrom([1, 2, 3])])).toThrow("xs[0]: has length 3, but p.W expects inputs of size 2 (p.W is 12×5: 4H × (I + H) with H = 3)");
     expect(() => lstmForward(pr.p, [vecFrom([1, Infinity])])).toThrow(/xs\[0\]: expected finite numbers, got Infinity at index 1/);
     expect(() => lstmForward({ ...pr.p, W: matFrom([[1, 2]]) }, pr.xs)).toThrow(/p.W: expected 4H × \(I \+ H\) = 12×\(I \+ 3\)/);
     expect(() => lstmForward({ ...pr.p, b: vecFrom([0]) }, pr.xs)).toThrow(/p.b: expected length 12, got length 1/);
@@ -311,6 +312,8 @@ describe("input checks", () => {
     expect(() => lstmForward(pr.p, pr.xs, { h: vecFrom([0, NaN, 0]) })).toThrow(/state0.h: expected finite numbers, got NaN/);
     const trace = lstmForward(pr.p, pr.xs);
     expect(() => lstmBackward(pr.p, pr.xs, trace, trace.ys.slice(1))).toThrow(/dys: expected T = 4 vectors/);
+    const wide = trace.ys.map(() => vecFrom([0, 0, 0]));
+    expect(() => lstmBackward(pr.p, pr.xs, trace, wide)).toThrow(`dys[0]: has length 3, but p.Why gives outputs y_t of size ${pr.p.Why.rows} (p.Why is ${pr.p.Why.rows}×3)`);
     expect(() => lstmBackward(pr.p, pr.xs.slice(1), trace, trace.ys.slice(1))).toThrow(/trace.hs: expected length 4, got 5/);
     expect(() => lstmBackward(pr.p, pr.xs, trace, trace.ys, { truncate: 0 })).toThrow(/opts.truncate: expected an integer ≥ 1, got 0/);
     expect(() => lstmStepJacobian(pr.p, trace, 0)).toThrow(/t: expected a step in \[1, 4\], got 0/);

@@ -1,11 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createRng, randnVec } from "../../src/core/random";
 import { matFrom, vecFrom, type Vec } from "../../src/core/tensor";
 import { ACTIVATIONS } from "../../src/rnn/activation";
 import { initRnnParams } from "../../src/rnn/params";
-import { rnnBackward, rnnForward, type RnnParams } from "../../src/rnn/vanilla";
+import { rnnBackward, rnnForward, type RnnParams, type RnnTrace } from "../../src/rnn/vanilla";
 import { rnnBackwardReference, rnnForwardReference } from "../../src/rnn/vanilla-reference";
 import { gemmAdd, gemmTNAdd, gemvAdd } from "../../src/core/kernels";
+import { setNativeEnabled } from "../../src/core/native/native";
+import { setSimdEnabled } from "../../src/core/wasm/simd";
 
 /** max_i |a_i − b_i| / max(max_i |b_i|, tiny): relative to the tensor's scale, so near-zero entries do not blow it up. */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -130,4 +132,72 @@ describe("a trace whose rows are not what rnnForward made", () => {
     const notF64 = { ...tr, zs: [tr.zs[0], Array.from(tr.zs[1]) as unknown as Float64Array] };
     expect(() => rnnBackwardReference(p, xs, notF64, dys)).toThrow(/trace\.zs\[1\]: expected a Float64Array/);
   });
+});
+
+// Every backend the fast path can take: the native kernels (where setup built them), the WebAssembly ones, and
+// the JavaScript loops; sigmoid and truncation run in JavaScript whatever is switched on.
+const BACKENDS: [string, () => void][] = [
+  ["native", () => {}],
+  ["WebAssembly", () => setNativeEnabled(false)],
+  ["JavaScript", () => (setNativeEnabled(false), setSimdEnabled(false))],
+];
+const messageOf = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return "no error";
+};
+
+describe("arguments that do not fit the weights: the message names the weights (fast path and reference alike)", () => {
+  it("an input of the wrong length names Wxh and its shape; a ∂L/∂y_t of the wrong length names Why", () => {
+    const { p, xs, dys } = problem(5, 2, 4, 3, 3, "tanh");
+    const wrongX = [xs[0], Float64Array.of(1, 2, 3), xs[2]];
+    const want = "xs[1]: has length 3, but p.Wxh expects inputs of size 2 (p.Wxh is 4×2)";
+    expect(messageOf(() => rnnForward(p, wrongX))).toBe(want);
+    expect(messageOf(() => rnnForwardReference(p, wrongX))).toBe(want);
+    const tr = rnnForward(p, xs);
+    expect(messageOf(() => rnnBackward(p, wrongX, tr, dys))).toBe(want);
+    expect(messageOf(() => rnnBackwardReference(p, wrongX, tr, dys))).toBe(want);
+    const wrongDy = [dys[0], dys[1], Float64Array.of(1)];
+    const wantDy = "dys[2]: has length 1, but p.Why gives outputs y_t of size 3 (p.Why is 3×4)";
+    expect(messageOf(() => rnnBackward(p, xs, tr, wrongDy))).toBe(wantDy);
+    expect(messageOf(() => rnnBackwardReference(p, xs, tr, wrongDy))).toBe(wantDy);
+  });
+});
+
+describe("a trace holding a NaN or ∞ is refused, naming the row and the step, not reported as an exploding gradient", () => {
+  afterEach(() => (setNativeEnabled(true), setSimdEnabled(true)));
+  const cause = "the trace holds a non-finite number, which rnnForward never returns (was the trace changed after rnnForward made it?)";
+  for (const act of ACTIVATIONS)
+    for (const [backend, use] of BACKENDS)
+      for (const truncate of [undefined, 2])
+        it(`${act}, ${backend}${truncate ? `, truncate ${truncate}` : ""}`, () => {
+          use();
+          const { p, xs, dys } = problem(11, 2, 3, 2, 5, act);
+          const opts = { truncate };
+          const cases: [string, (tr: RnnTrace) => void, string][] = [
+            ["hs", (tr) => (tr.hs[3][1] = NaN), `trace.hs[3] (h_3, step 3): expected finite numbers, got NaN at index 1: ${cause}`],
+            ["hs[0]", (tr) => (tr.hs[0][2] = -Infinity), `trace.hs[0] (h_0, step 0): expected finite numbers, got -Infinity at index 2: ${cause}`],
+          ];
+          // relu takes φ′ from z_t (z > 0), where a NaN would pass silently; the other units take it from h_t
+          // and never read zs, so a NaN there changes nothing and is not looked for (the check costs ~10% at H = 16).
+          if (act === "relu")
+            cases.push(["zs", (tr) => (tr.zs[2][0] = NaN), `trace.zs[2] (z_3, step 3): expected finite numbers, got NaN at index 0: ${cause}`]);
+          for (const [what, spoil, want] of cases) {
+            const fast = rnnForward(p, xs);
+            spoil(fast);
+            expect(messageOf(() => rnnBackward(p, xs, fast, dys, opts)), what).toBe(want);
+            const ref = rnnForwardReference(p, xs);
+            spoil(ref);
+            expect(messageOf(() => rnnBackwardReference(p, xs, ref, dys, opts)), `${what} (reference)`).toBe(want);
+          }
+          if (act !== "relu") {
+            const clean = rnnBackwardReference(p, xs, rnnForwardReference(p, xs), dys, opts);
+            const fast = rnnForward(p, xs);
+            fast.zs[2][0] = NaN;
+            expect(relErr(rnnBackward(p, xs, fast, dys, opts).grads.Whh.data, clean.grads.Whh.data)).toBeLessThan(1e-12);
+          }
+        });
 });

@@ -153,7 +153,8 @@ describe("input checks", () => {
   const pr = problem(61, 2, 3, 2, 4, "tanh");
   it("names the argument, what was expected and what came", () => {
     expect(() => rnnForward(pr.p, [])).toThrow(/xs: expected at least one time step, got an empty sequence/);
-    expect(() => rnnForward(pr.p, [vecFrom([1, 2, 3])])).toThrow(/xs\[0\]: expected length 2, got length 3/);
+    // The input size comes from Wxh (H×I = 3×2): the message names it, not only the length.
+    expect(() => rnnForward(pr.p, [vecFrom([1, 2, 3])])).toThrow("xs[0]: has length 3, but p.Wxh expects inputs of size 2 (p.Wxh is 3×2)");
     expect(() => rnnForward(pr.p, [vecFrom([1, NaN])])).toThrow(/xs\[0\]: expected finite numbers, got NaN at index 1/);
     expect(() => rnnForward({ ...pr.p, activation: "softplus" as Activation }, pr.xs)).toThrow(
       /p.activation: expected one of "tanh", "relu", "sigmoid", "linear", got "softplus"/,

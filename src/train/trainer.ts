@@ -172,7 +172,8 @@ export function train(o: TrainOptions): TrainResult {
   const steps = trainingSteps(o);
   for (;;) {
     const next = steps.next();
-    if (next.done) return next.value;
+    // "=== true": tslab type-checks without strictNullChecks, where only the literal narrows the result.
+    if (next.done === true) return next.value;
     o.onStep?.(next.value);
   }
 }
@@ -212,7 +213,7 @@ export async function trainAsync(o: AsyncTrainOptions): Promise<TrainResult> {
   let last = now();
   for (;;) {
     const next = steps.next();
-    if (next.done) return next.value;
+    if (next.done === true) return next.value;
     await o.onStep?.(next.value);
     if (now() - last >= every) {
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -25,8 +25,9 @@ export interface HandoutsOptions {
   notebooks: string[];
   editions: Edition[];
   htmlOnly: boolean;
+  /** The output folder (--out): created level by level if missing, see {@link prepareOutDir}. */
   outDir: string;
-  /** Budget per notebook, kernel start included. */
+  /** Budget per notebook, kernel start included: in (0, {@link MAX_TIMEOUT_SEC}]. */
   timeoutSec: number;
   /** Where progress goes (default: stdout). */
   log?: (line: string) => void;
@@ -42,6 +43,79 @@ export interface HandoutResult {
   renderSec: number;
   pdfSec: number;
   error?: string;
+}
+
+/**
+ * The largest budget per notebook, in seconds (≈ 11.6 days). Node fires a timer set beyond 2³¹ − 1 ms
+ * (≈ 24.8 days) after 1 ms instead, which killed every notebook at once; the runner adds a grace period to the
+ * budget on top, so the bound keeps well below that.
+ */
+export const MAX_TIMEOUT_SEC = 1_000_000;
+
+/** Checks a budget per notebook in seconds, naming `name` (and showing `given`, the text typed) when it is not in (0, MAX_TIMEOUT_SEC]. */
+export function checkTimeoutSec(name: string, value: unknown, given: string = typeof value === "string" ? value : String(value)): number {
+  const sec = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  if (typeof sec !== "number" || !(sec > 0 && sec <= MAX_TIMEOUT_SEC)) {
+    throw new Error(
+      `${name}: expected a number of seconds in (0, ${MAX_TIMEOUT_SEC}] (at most ≈ 11.6 days; Node's timers cannot wait ` +
+        `beyond 2^31 − 1 ms ≈ 24.8 days), got ${JSON.stringify(given)}`,
+    );
+  }
+  return sec;
+}
+
+function errnoOf(e: unknown): string {
+  return (e as NodeJS.ErrnoException | undefined)?.code ?? String(e);
+}
+
+/**
+ * Creates the output folder and the missing folders above it, one level at a time, then checks that a file
+ * can be written in it. Node's recursive mkdir spins forever (at 100% CPU) under a folder that exists but
+ * refuses new entries, such as /proc; a single-level mkdir fails at once, and the message says which folder
+ * and why.
+ * @throws naming `--out`, the folder given and the level that could not be made or written
+ */
+export function prepareOutDir(outDir: string): void {
+  const target = path.resolve(outDir);
+  const fail = (why: string): never => {
+    throw new Error(`--out ${outDir}: ${why}`);
+  };
+  const missing: string[] = [];
+  for (let d = target; ; d = path.dirname(d)) {
+    let isDir: boolean | undefined;
+    try {
+      isDir = statSync(d).isDirectory();
+    } catch (e) {
+      if (errnoOf(e) !== "ENOENT" && errnoOf(e) !== "ENOTDIR") fail(`cannot look at ${d} (${errnoOf(e)})`);
+    }
+    if (isDir === false) fail(`${d} is a file, not a folder`);
+    if (isDir === true) break;
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      const code = errnoOf(e);
+      if (code === "EEXIST" && statSync(d).isDirectory()) continue; // made in the meantime
+      const parent = path.dirname(d);
+      const why: Record<string, string> = {
+        ENOENT: `${parent} exists but takes no new folders (a virtual file system such as /proc or /sys?)`,
+        EACCES: `no permission to create folders in ${parent}`,
+        EPERM: `${parent} does not allow new folders`,
+        EROFS: `${parent} is on a read-only file system`,
+      };
+      fail(`cannot create the folder ${d}: ${why[code] ?? "mkdir failed"} (${code})`);
+    }
+  }
+  const probe = path.join(target, `.handouts-write-test-${process.pid}`);
+  try {
+    writeFileSync(probe, "");
+    unlinkSync(probe);
+  } catch (e) {
+    fail(`cannot write files in ${target} (${errnoOf(e)})`);
+  }
 }
 
 /** File names of a notebook's handout: "02-jacobians.html", or "02-jacobians.instructor.pdf" for the non-default edition. */
@@ -105,8 +179,9 @@ function relative(file: string): string {
 export async function buildHandouts(options: HandoutsOptions): Promise<HandoutResult[]> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const liveStatus = options.log === undefined && process.stdout.isTTY === true;
+  checkTimeoutSec("timeoutSec", options.timeoutSec);
   const notebooks = selectNotebooks(options.notebooks);
-  mkdirSync(options.outDir, { recursive: true });
+  prepareOutDir(options.outDir);
   const editions = options.editions.join(" + ");
   log(`handouts: ${notebooks.length} notebook${notebooks.length === 1 ? "" : "s"}, ${editions} edition${options.editions.length > 1 ? "s" : ""}, ${options.htmlOnly ? "HTML only" : "HTML + PDF"} → ${relative(options.outDir)}/`);
   let browser: HandoutBrowser | undefined;
@@ -284,7 +359,7 @@ const USAGE = `Usage: npm run handouts -- [options]
                                 (files named NAME.instructor.html/.pdf)
   --html-only                   skip the PDFs (no browser needed)
   --out DIR                     output folder (default: handouts/ in the project root)
-  --timeout SEC                 budget per notebook, kernel start included (default: 300)
+  --timeout SEC                 budget per notebook, kernel start included (default: 300; at most 1000000)
   --help                        this text`;
 
 /** Parses the command line; throws with the usage text on a bad argument. */
@@ -307,8 +382,7 @@ export function parseHandoutsArgs(argv: string[]): HandoutsOptions | "help" {
   if (edition !== "student" && edition !== "instructor" && edition !== "both") {
     throw new Error(`--edition: expected student, instructor or both, got "${edition}"`);
   }
-  const timeoutSec = Number(values.timeout);
-  if (!(timeoutSec > 0)) throw new Error(`--timeout: expected a positive number of seconds, got "${values.timeout}"`);
+  const timeoutSec = checkTimeoutSec("--timeout", values.timeout ?? "300");
   return {
     notebooks: values.notebook ?? [],
     editions: edition === "both" ? [...EDITIONS] : [edition],

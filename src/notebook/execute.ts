@@ -11,8 +11,8 @@ export const PROJECT_ROOT: string = path.resolve(__dirname, "..", "..");
 /** The kernelspec registered by src/setup/setup.sh; it starts tslab in the project root. */
 export const PROJECT_KERNEL = "exploding-gradients";
 
-/** Debian's Python, which has nbclient (the `python3` first on PATH may be another one). */
-const PYTHON = "/usr/bin/python3";
+/** The project's Python environment (made by src/setup/setup.sh), which has nbclient. */
+export const PROJECT_PYTHON: string = path.join(PROJECT_ROOT, ".venv", "bin", "python");
 const HELPER = path.join(__dirname, "run-notebook.py");
 
 /** Progress of one code cell, reported as the kernel runs it. */
@@ -74,10 +74,10 @@ export function executeNotebook(notebookPath: string, options: ExecuteOptions): 
   const kernelName = options.kernelName ?? PROJECT_KERNEL;
   if (!(timeoutSec > 0)) throw new RangeError(`executeNotebook: timeoutSec must be > 0, got ${timeoutSec}`);
   if (!existsSync(notebookPath)) throw new NotebookRunError(`${notebookPath}: no such notebook`);
-  if (!existsSync(PYTHON)) throw new NotebookRunError(`${PYTHON} not found: run 'bash src/setup/setup.sh'`);
+  if (!existsSync(PROJECT_PYTHON)) throw new NotebookRunError(`${PROJECT_PYTHON} not found: run 'bash src/setup/setup.sh'`);
 
   const started = Date.now();
-  const child = spawn(PYTHON, [HELPER, path.resolve(notebookPath), root, kernelName, String(timeoutSec)], {
+  const child = spawn(PROJECT_PYTHON, [HELPER, path.resolve(notebookPath), root, kernelName, String(timeoutSec)], {
     cwd: root,
     // The kernel inherits this: its launcher then starts tslab in `root` even for a notebook outside it.
     env: { ...process.env, EXPLODING_GRADIENTS_ROOT: root, PYDEVD_DISABLE_FILE_VALIDATION: "1" },
@@ -145,7 +145,7 @@ export function executeNotebook(notebookPath: string, options: ExecuteOptions): 
   return new Promise<ExecutionResult>((resolve, reject) => {
     child.on("error", (e) => {
       clearTimeout(backstop);
-      reject(new NotebookRunError(`${notebookPath}: cannot run ${PYTHON}: ${e.message}`));
+      reject(new NotebookRunError(`${notebookPath}: cannot run ${PROJECT_PYTHON}: ${e.message}`));
     });
     child.on("close", (code, signal) => {
       clearTimeout(backstop);

@@ -1,10 +1,12 @@
 #!/bin/bash
 # One-command, idempotent setup of this project on Debian (run as root for the apt step):
 #   1. node_modules from package-lock.json (only when missing or stale);
-#   2. the Debian packages the notebooks, tests, benchmark and handouts need (only those missing);
-#   3. the Jupyter kernelspec "exploding-gradients" (tslab started in the project root);
-#   4. parallelMap's worker cache: src/ compiled to JS once (only files changed since the last run);
-#   5. the native kernels (src/core/native/kernels.c on OpenBLAS), compiled once per change of kernels.c.
+#   2. the Debian packages: chromium, poppler-utils, gcc, OpenBLAS, python3-venv (only those missing);
+#   3. the Python environment .venv/ (JupyterLab 4, Notebook 7, nbclient, numpy) from
+#      src/setup/python/requirements.lock, pinned with hashes (only when the lock changed);
+#   4. the Jupyter kernelspec "exploding-gradients" (tslab started in the project root), in .venv and per user;
+#   5. parallelMap's worker cache: src/ compiled to JS once (only files changed since the last run);
+#   6. the native kernels (src/core/native/kernels.c on OpenBLAS), compiled once per change of kernels.c.
 # Usage: bash src/setup/setup.sh [--quiet]   (--quiet: print nothing when nothing had to be done)
 set -euo pipefail
 
@@ -12,7 +14,7 @@ quiet=0
 for arg in "$@"; do
   case "$arg" in
     --quiet) quiet=1 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$arg' (expected --quiet)" >&2; exit 2 ;;
   esac
 done
@@ -45,11 +47,9 @@ else
 fi
 
 # --- 2. Debian packages ----------------------------------------------------------------------------
-# jupyter*/nbclient/ipython: the tslab kernel and the notebook runner; python3-numpy: the benchmark's
-# numpy peer; chromium + poppler-utils: handout PDFs and browser tests; gcc + libc6-dev + libopenblas-dev:
-# the native kernels (step 5).
-apt_packages=(jupyter-nbconvert jupyter-client python3-nbclient python3-ipython jupyter-notebook
-  chromium poppler-utils python3-numpy gcc libc6-dev libopenblas-dev)
+# chromium + poppler-utils: handout PDFs and browser tests; gcc + libc6-dev + libopenblas-dev: the native
+# kernels (step 6); python3-venv: the Python environment (step 3). Jupyter itself comes from PyPI (step 3).
+apt_packages=(chromium poppler-utils gcc libc6-dev libopenblas-dev python3-venv)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
@@ -70,12 +70,23 @@ else
   say "Debian packages present"
 fi
 
-# --- 3. Jupyter kernelspec -------------------------------------------------------------------------
-# Installed per user, where Debian's jupyter, nbclient and VS Code all look. It holds a copy of the
-# launcher (so it outlives any one clone); the launcher finds the clone from the notebook's folder.
-data_dir="${JUPYTER_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/jupyter}"
-spec="$data_dir/kernels/exploding-gradients"
-kernel_json=$(cat <<JSON
+# --- 3. Python environment -------------------------------------------------------------------------
+bash src/setup/python/venv.sh --venv "$root/.venv" $([ "$quiet" = 1 ] && echo --quiet)
+jupyter="$root/.venv/bin/jupyter"
+
+# --- 4. Jupyter kernelspec -------------------------------------------------------------------------
+# Two copies of the same spec: in .venv (found by this project's Jupyter whoever runs it, e.g. every user of a
+# shared install) and per user (found by VS Code and other Jupyters). Each holds a copy of the launcher, so it
+# outlives any one clone; the launcher finds the clone from the notebook's folder.
+user_kernels="${JUPYTER_DATA_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/jupyter}/kernels"
+is_project() { [ -f "$1/package.json" ] && [ -e "$1/node_modules/tslab/bin/tslab" ] &&
+  grep -q '"name": *"exploding-gradients"' "$1/package.json"; }
+node_dir=$(dirname "$(command -v node)")
+# Writes the spec into $1 (a kernels/ folder); prints the folder when anything changed.
+install_kernelspec() {
+  local spec="$1/exploding-gradients" changed=0 recorded
+  local kernel_json
+  kernel_json=$(cat <<JSON
 {
   "argv": ["$spec/kernel-launch.sh", "{connection_file}"],
   "display_name": "TypeScript (exploding-gradients)",
@@ -85,40 +96,39 @@ kernel_json=$(cat <<JSON
 }
 JSON
 )
-is_project() { [ -f "$1/package.json" ] && [ -e "$1/node_modules/tslab/bin/tslab" ] &&
-  grep -q '"name": *"exploding-gradients"' "$1/package.json"; }
-changed=0
-if [ "$(cat "$spec/kernel.json" 2>/dev/null)" != "$kernel_json" ] ||
-   ! cmp -s src/setup/kernel-launch.sh "$spec/kernel-launch.sh"; then
-  mkdir -p "$spec"
-  printf '%s\n' "$kernel_json" >"$spec/kernel.json.tmp" && mv "$spec/kernel.json.tmp" "$spec/kernel.json"
-  cp src/setup/kernel-launch.sh "$spec/kernel-launch.sh.tmp" && chmod 755 "$spec/kernel-launch.sh.tmp"
-  mv "$spec/kernel-launch.sh.tmp" "$spec/kernel-launch.sh"
-  changed=1
-fi
-# The fallback checkout (for notebooks opened outside any clone): keep it while it is still valid,
-# so that a second clone (e.g. a CI check in /tmp) does not take it over; re-point it if the checkout moved.
-recorded=$(cat "$spec/project-root" 2>/dev/null || true)
-if [ -z "$recorded" ] || ! is_project "$recorded"; then
-  printf '%s\n' "$root" >"$spec/project-root"
-  changed=1
-fi
-node_dir=$(dirname "$(command -v node)")
-if [ "$(cat "$spec/node-dir" 2>/dev/null)" != "$node_dir" ]; then
-  printf '%s\n' "$node_dir" >"$spec/node-dir"
-  changed=1
-fi
-if [ "$changed" = 1 ]; then
-  did "registered Jupyter kernel 'exploding-gradients' in $spec (fallback checkout: $(cat "$spec/project-root"))"
-  if ! /usr/bin/jupyter kernelspec list 2>/dev/null | grep -q "^ *exploding-gradients "; then
-    echo "setup: /usr/bin/jupyter does not list the kernel 'exploding-gradients' (looked in $spec)" >&2
+  if [ "$(cat "$spec/kernel.json" 2>/dev/null)" != "$kernel_json" ] ||
+     ! cmp -s src/setup/kernel-launch.sh "$spec/kernel-launch.sh"; then
+    mkdir -p "$spec"
+    printf '%s\n' "$kernel_json" >"$spec/kernel.json.tmp" && mv "$spec/kernel.json.tmp" "$spec/kernel.json"
+    cp src/setup/kernel-launch.sh "$spec/kernel-launch.sh.tmp" && chmod 755 "$spec/kernel-launch.sh.tmp"
+    mv "$spec/kernel-launch.sh.tmp" "$spec/kernel-launch.sh"
+    changed=1
+  fi
+  # The fallback checkout (for notebooks opened outside any clone): keep it while it is still valid, so that a
+  # second clone (e.g. a CI check in /tmp) does not take it over; re-point it if the checkout moved.
+  recorded=$(cat "$spec/project-root" 2>/dev/null || true)
+  if [ -z "$recorded" ] || ! is_project "$recorded"; then
+    printf '%s\n' "$root" >"$spec/project-root"
+    changed=1
+  fi
+  if [ "$(cat "$spec/node-dir" 2>/dev/null)" != "$node_dir" ]; then
+    printf '%s\n' "$node_dir" >"$spec/node-dir"
+    changed=1
+  fi
+  [ "$changed" = 0 ] || echo "$spec"
+}
+changed=$(install_kernelspec "$root/.venv/share/jupyter/kernels"; install_kernelspec "$user_kernels")
+if [ -n "$changed" ]; then
+  did "registered Jupyter kernel 'exploding-gradients' in $(echo $changed)"
+  if ! "$jupyter" kernelspec list 2>/dev/null | grep -q "^ *exploding-gradients "; then
+    echo "setup: $jupyter does not list the kernel 'exploding-gradients'" >&2
     exit 1
   fi
 else
   say "Jupyter kernel 'exploding-gradients' registered"
 fi
 
-# --- 4. parallelMap's worker cache -------------------------------------------------------------------
+# --- 5. parallelMap's worker cache -------------------------------------------------------------------
 # Workers load TypeScript as JS from a cache (src/core/ts-require.cjs); filling it here means the first sweep
 # after setting up or editing src/ starts its workers in ≈ 50 ms instead of compiling in each (≈ 0.8 s). Only
 # changed files are compiled (≈ 0.1 s when none are); a failure here only costs that time later.
@@ -126,7 +136,7 @@ if ! node src/core/ts-require.cjs --warm src; then
   echo "setup: could not fill parallelMap's worker cache; its workers will compile src/ themselves" >&2
 fi
 
-# --- 5. native kernels -------------------------------------------------------------------------------
+# --- 6. native kernels -------------------------------------------------------------------------------
 # The vanilla RNN's passes on OpenBLAS (src/core/native/build.cjs; ≈ 0.5 s, only when kernels.c changed). Without
 # them everything still works, on the WebAssembly kernels, 2–3× slower for a minibatch.
 if ! node src/core/native/build.cjs $([ "$quiet" = 1 ] && echo --quiet); then

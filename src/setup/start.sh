@@ -1,30 +1,60 @@
 #!/bin/bash
-# Open the tutorials in Jupyter Notebook (Debian's classic Notebook 6) with the project kernel.
+# Opens the tutorials in JupyterLab 4 (or Notebook 7) with the project kernel, after running setup.
 # Bound to 127.0.0.1 and protected by Jupyter's token; the browser opens only when there is a display.
-# Usage: npm start   (runs setup first)   or   bash src/setup/start.sh
+# Usage: npm start [-- OPTIONS]   or   bash src/setup/start.sh [OPTIONS]
+#   --notebook    Notebook 7 (one document per tab) instead of JupyterLab
+#   --dir DIR     serve DIR instead of notebooks/
+#   -h, --help    this text
 # Env: JUPYTER_PORT (default 8888), JUPYTER_TOKEN (default: a fresh random token).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
-cd "$root"
+
+usage() { sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+app=lab
+dir="$root/notebooks"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --notebook) app=notebook; shift ;;
+    --dir)
+      [ $# -ge 2 ] || { echo "start: --dir needs a folder" >&2; usage >&2; exit 2; }
+      dir=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "start: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+[ -d "$dir" ] || { echo "start: --dir $dir is not a folder" >&2; exit 2; }
+dir=$(cd "$dir" && pwd -P)
 
 port=${JUPYTER_PORT:-8888}
+if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+  echo "start: JUPYTER_PORT must be a port number from 1 to 65535, got '$port'" >&2
+  exit 2
+fi
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
   echo "start: port $port on 127.0.0.1 is in use (another Jupyter?). Try: JUPYTER_PORT=8899 npm start" >&2
   exit 1
 fi
+
+bash "$root/src/setup/setup.sh" --quiet
+cd "$root"
+
 # Jupyter reads the token from the environment, which keeps it out of `ps` listings.
 JUPYTER_TOKEN=${JUPYTER_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 export JUPYTER_TOKEN
 
-args=(notebook --notebook-dir="$root/notebooks" --ip=127.0.0.1 --port="$port" --NotebookApp.port_retries=0
-  --MultiKernelManager.default_kernel_name=exploding-gradients)
+args=("$app" --ServerApp.root_dir="$dir" --ServerApp.ip=127.0.0.1 --ServerApp.port="$port"
+  --ServerApp.port_retries=0 --MultiKernelManager.default_kernel_name=exploding-gradients
+  # Nothing leaves this machine: no update checks or news from the server.
+  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.news_url=None
+  --LabApp.extension_manager=readonly)
 [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || args+=(--no-browser)
 [ "$(id -u)" != 0 ] || args+=(--allow-root)
 
-url="http://127.0.0.1:$port/tree?token=$JUPYTER_TOKEN"
+if [ "$app" = lab ]; then name="JupyterLab"; url="http://127.0.0.1:$port/lab?token=$JUPYTER_TOKEN"
+else name="Jupyter Notebook 7"; url="http://127.0.0.1:$port/tree?token=$JUPYTER_TOKEN"; fi
 cat <<MSG
 
-  Jupyter Notebook for exploding-gradients (kernel: "TypeScript (exploding-gradients)")
+  $name for exploding-gradients (kernel: "TypeScript (exploding-gradients)"), serving $dir
   Open this URL (the token is the password; keep it private):
 
       $url
@@ -32,4 +62,4 @@ cat <<MSG
   Stop with Ctrl-C (twice).
 
 MSG
-exec /usr/bin/jupyter "${args[@]}"
+exec "$root/.venv/bin/jupyter" "${args[@]}"

@@ -15,6 +15,7 @@ import {
   trainingCurves,
   type TopLevelSpec,
 } from "../../src/charts";
+import { HOVER_STYLE, staticSpec } from "../../src/charts/layers";
 import { INTEGER_TOOLTIP_FORMAT, TOOLTIP_FORMAT } from "../../src/charts/theme";
 import { layerGroups, linspace, markType, range, shownTooltips } from "./helpers";
 
@@ -99,6 +100,13 @@ describe("what the tooltips say (as Vega renders them)", () => {
     const tips = await shownTooltips(spec, { w: 1.5 });
     expect(tips).toContainEqual({ series: "weight w", t: "2", "w^t": "2.25", "weight w": "1.5" });
     expect(tips).not.toContainEqual(expect.objectContaining({ series: "weight w", "weight w": "0.5" }));
+  });
+
+  it.each(charts)("%s: the static form drops every hover layer, in panels and nested layers too", (_name, spec) => {
+    const hover = (s: unknown) => layerGroups(s).flat().filter((l) => typeof l.mark === "object" && l.mark.style === HOVER_STYLE).length;
+    // Heatmap cells, spectra and loss-surface paths are drawn with visible points or rects: no hover layer.
+    if (!["heatmap", "spectrumChart", "lossSurfaceChart"].includes(_name)) expect(hover(spec)).toBeGreaterThan(0);
+    expect(hover(staticSpec(spec))).toBe(0);
   });
 
   it("the static SVG leaves out the invisible hover points (a picture has no pointer)", async () => {

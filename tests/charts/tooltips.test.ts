@@ -102,10 +102,10 @@ describe("what the tooltips say (as Vega renders them)", () => {
     expect(tips).not.toContainEqual(expect.objectContaining({ series: "weight w", "weight w": "0.5" }));
   });
 
-  it.each(charts)("%s: the static form drops every hover layer, in panels and nested layers too", (_name, spec) => {
+  it.each(charts)("%s: the static form drops every hover layer, in panels and nested layers too", (name, spec) => {
     const hover = (s: unknown) => layerGroups(s).flat().filter((l) => typeof l.mark === "object" && l.mark.style === HOVER_STYLE).length;
     // Heatmap cells, spectra and loss-surface paths are drawn with visible points or rects: no hover layer.
-    if (!["heatmap", "spectrumChart", "lossSurfaceChart"].includes(_name)) expect(hover(spec)).toBeGreaterThan(0);
+    if (!["heatmap", "spectrumChart", "lossSurfaceChart"].includes(name)) expect(hover(spec)).toBeGreaterThan(0);
     expect(hover(staticSpec(spec))).toBe(0);
   });
 

@@ -14,7 +14,7 @@ import { executeNotebook, formatFailures, joinText, listNotebooks, PROJECT_ROOT,
 import type { NotebookJson } from "../notebook/types";
 import { launchBrowser, printPdf, type HandoutBrowser } from "./browser";
 import { escapeHtml } from "./markdown";
-import { notebookTitle, renderHandout, type Edition } from "./render";
+import { notebookTitle, renderHandout, type Edition, type RenderedHandout } from "./render";
 
 export const EDITIONS: readonly Edition[] = ["student", "instructor"];
 /** The edition written when none is asked for; its files carry no edition suffix. */
@@ -147,6 +147,24 @@ export function selectNotebooks(selectors: readonly string[], available: readonl
 }
 
 /**
+ * Why a rendered handout must not be written, naming the cells: a formula KaTeX could not typeset, or a
+ * reference the page would fetch when opened (a remote image, an iframe, …: handouts work offline). Undefined
+ * when there is none.
+ */
+export function handoutProblem(handout: Pick<RenderedHandout, "mathErrors" | "externalReferences">): string | undefined {
+  if (handout.mathErrors.length > 0) {
+    const list = handout.mathErrors.map((e) => `  cell ${e.cellNumber}: ${e.message}\n    in: ${e.tex.trim().slice(0, 200)}`).join("\n");
+    return `KaTeX could not typeset ${handout.mathErrors.length} formula(s), handouts not written:\n${list}`;
+  }
+  const refs = handout.externalReferences;
+  if (refs.length > 0) {
+    const list = refs.map((r) => `  cell ${r.cellNumber}: <${r.tag} ${r.attribute}> ${r.url}\n    ${r.reason}`).join("\n");
+    return `a handout must work offline, but ${refs.length} reference(s) would be fetched when it is opened; handouts not written:\n${list}`;
+  }
+  return undefined;
+}
+
+/**
  * The first failure in full (later ones are often its consequences), the others one line each.
  */
 function describeFailures(failures: readonly CellFailure[]): string {
@@ -220,10 +238,8 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
         for (const edition of options.editions) {
           const t1 = Date.now();
           const handout = await renderHandout(run.notebook, { edition, sourcePath: shown, notebookDir: path.dirname(file) });
-          if (handout.mathErrors.length > 0) {
-            const list = handout.mathErrors.map((e) => `  cell ${e.cellNumber}: ${e.message}\n    in: ${e.tex.trim().slice(0, 200)}`).join("\n");
-            throw new Error(`KaTeX could not typeset ${handout.mathErrors.length} formula(s), handouts not written:\n${list}`);
-          }
+          const problem = handoutProblem(handout);
+          if (problem !== undefined) throw new Error(problem);
           const html = path.join(options.outDir, handoutFileName(file, edition, "html"));
           const htmlTmp = path.join(options.outDir, `.${path.basename(html, ".html")}.tmp-${process.pid}.html`);
           writeFileSync(htmlTmp, handout.html);

@@ -3,7 +3,19 @@
  * vega-embed over a static SVG) and PDFs printed by headless Chromium. Run with `npm run handouts`.
  * Not part of the library notebooks import (it needs a browser and Jupyter).
  */
-export { renderHandout, notebookTitle, prefixSvgIds, stripAnsi, TAGS, type Edition, type RenderOptions, type RenderedHandout, type HandoutMathError } from "./render";
+export {
+  renderHandout,
+  notebookTitle,
+  prefixSvgIds,
+  stripAnsi,
+  TAGS,
+  type Edition,
+  type RenderOptions,
+  type RenderedHandout,
+  type HandoutMathError,
+  type HandoutExternalReference,
+} from "./render";
+export { keepOffline, type ExternalReference } from "./offline";
 export { createMarkdown, renderMath, highlightCode, escapeHtml, type MarkdownEnv, type MathError } from "./markdown";
 export { loadAssets, katexCss, inlineScript, type HandoutAssets } from "./assets";
 export { launchBrowser, openOffline, waitForHandout, printPdf, CHROMIUM, CHROMIUM_ARGS, type HandoutBrowser, type OfflineLog, type HandoutPageState } from "./browser";
@@ -15,6 +27,7 @@ export {
   parseHandoutsArgs,
   checkTimeoutSec,
   prepareOutDir,
+  handoutProblem,
   MAX_TIMEOUT_SEC,
   DEFAULT_EDITION,
   EDITIONS,

@@ -16,11 +16,9 @@ export interface MathError {
   message: string;
 }
 
-/** What rendering collects besides the HTML (markdown-it's `env`). */
+/** What rendering collects besides the HTML (markdown-it's `env`). Images are inlined afterwards (./offline). */
 export interface MarkdownEnv {
   mathErrors: MathError[];
-  /** Turns an image's src into a data: URI when it can (attachments, local files); undefined keeps it. */
-  resolveImage?: (src: string) => string | undefined;
 }
 
 export function escapeHtml(text: string): string {
@@ -134,14 +132,6 @@ export function createMarkdown(): MarkdownIt {
   md.options.highlight = (code: string, lang: string): string => highlightCode(code.replace(/\n$/, ""), lang || "plaintext");
   md.inline.ruler.after("escape", "math_inline", mathInline);
   md.block.ruler.before("fence", "math_block", mathBlock, { alt: ["paragraph", "reference", "blockquote", "list"] });
-  const defaultImage = md.renderer.rules.image!;
-  md.renderer.rules.image = (tokens, i, options, env: MarkdownEnv, self) => {
-    const token = tokens[i]!;
-    const src = token.attrGet("src");
-    const inlined = src ? env.resolveImage?.(src) : undefined;
-    if (inlined) token.attrSet("src", inlined);
-    return defaultImage(tokens, i, options, env, self);
-  };
   md.renderer.rules["math_inline"] = (tokens, i, _o, env: MarkdownEnv) => renderMath(tokens[i]!.content, false, env);
   md.renderer.rules["math_display"] = (tokens, i, _o, env: MarkdownEnv) => renderMath(tokens[i]!.content, true, env);
   md.renderer.rules["math_block"] = (tokens, i, _o, env: MarkdownEnv) =>

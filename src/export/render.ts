@@ -11,6 +11,7 @@ import { VEGALITE_MIME } from "../charts/display";
 import { joinText, type CellOutput, type MimeBundle, type NotebookCell, type NotebookJson } from "../notebook/types";
 import { loadAssets, type HandoutAssets } from "./assets";
 import { createMarkdown, escapeHtml, highlightCode, renderMath, type MarkdownEnv } from "./markdown";
+import { keepOffline, type ExternalReference } from "./offline";
 
 /** Student handouts leave out cells tagged `solution`; instructor handouts keep (and mark) them. */
 export type Edition = "student" | "instructor";
@@ -46,6 +47,11 @@ export interface HandoutMathError {
   message: string;
 }
 
+/** A reference the page would fetch when opened (a remote image, an iframe, …), by 1-based cell number. */
+export interface HandoutExternalReference extends ExternalReference {
+  cellNumber: number;
+}
+
 export interface RenderedHandout {
   html: string;
   /** From the notebook's first level-1 heading (else the file name). */
@@ -57,6 +63,8 @@ export interface RenderedHandout {
   /** Cells left out because of the edition or a remove-cell tag (1-based cell numbers). */
   omittedCells: number[];
   mathErrors: HandoutMathError[];
+  /** What would be fetched from outside the page (handouts must work offline): write no handout while any. */
+  externalReferences: HandoutExternalReference[];
 }
 
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
@@ -75,8 +83,8 @@ const IMAGE_MIME: Record<string, string> = { ".png": "image/png", ".jpg": "image
 
 /**
  * An image reference of a markdown cell as a data: URI: "attachment:NAME" from the cell's attachments, or a
- * relative path to a local image next to the notebook. Anything else (http…, missing files) is left as it is,
- * and the offline check of the page then reports it.
+ * relative path to a local image next to the notebook. Anything else (http…, missing files) gives undefined:
+ * {@link keepOffline} then reports it with the cell, and no handout is written.
  */
 function imageResolver(cell: NotebookCell, notebookDir: string | undefined): (src: string) => string | undefined {
   return (src) => {
@@ -240,6 +248,13 @@ export async function renderHandout(notebook: NotebookJson, options: RenderOptio
   const body: string[] = [];
   const omittedCells: number[] = [];
   const mathErrors: HandoutMathError[] = [];
+  const externalReferences: HandoutExternalReference[] = [];
+  // A cell's HTML with its images inlined; what would still be fetched is recorded under its number.
+  const offline = (html: string, index: number, inlineImage?: (src: string) => string | undefined): string => {
+    const kept = keepOffline(html, inlineImage);
+    for (const r of kept.references) externalReferences.push({ cellNumber: index + 1, ...r });
+    return kept.html;
+  };
   for (const [index, cell] of notebook.cells.entries()) {
     const tags = tagsOf(cell);
     const isSolution = tags.includes(TAGS.solution);
@@ -252,13 +267,13 @@ export async function renderHandout(notebook: NotebookJson, options: RenderOptio
     const label = isSolution ? `<div class="solution-label">Solution</div>` : "";
     if (cell.cell_type === "markdown") {
       const source = joinText(cell.source);
-      page.env.resolveImage = imageResolver(cell, options.notebookDir);
-      const html = found && found.cellIndex === index ? renderWithoutFirstH1(source, page) : md.render(source, page.env);
+      const rendered = found && found.cellIndex === index ? renderWithoutFirstH1(source, page) : md.render(source, page.env);
+      const html = offline(rendered, index, imageResolver(cell, options.notebookDir));
       if (html.trim() !== "") body.push(`<div class="${classes}" data-cell="${index + 1}">${label}${html}</div>`);
     } else if (cell.cell_type === "code") {
       const source = joinText(cell.source).replace(/\s+$/, "");
       const input = tags.includes(TAGS.hideInput) || source === "" ? "" : `<div class="input">${highlightCode(source, language)}</div>`;
-      const outputs = tags.includes(TAGS.hideOutput) ? "" : await renderOutputs(cell.outputs, page);
+      const outputs = tags.includes(TAGS.hideOutput) ? "" : offline(await renderOutputs(cell.outputs, page), index);
       if (input !== "" || outputs !== "") {
         body.push(`<div class="${classes}" data-cell="${index + 1}">${label}${input}${outputs ? `<div class="outputs">${outputs}</div>` : ""}</div>`);
       }
@@ -274,6 +289,11 @@ export async function renderHandout(notebook: NotebookJson, options: RenderOptio
   );
   const editionNote = options.edition === "instructor" ? "Instructor edition (with solutions)" : "Student edition";
   const date = options.date ?? today();
+  const titleCell = found ? notebook.cells[found.cellIndex] : undefined;
+  const heading =
+    found && titleCell && found.source.trim()
+      ? offline(md.renderInline(found.source, page.env), found.cellIndex, imageResolver(titleCell, options.notebookDir))
+      : escapeHtml(title);
   const scripts = page.charts > 0 ? assets.scripts.map((s) => `<script data-lib="${escapeHtml(s.name)}">${s.code}</script>`).join("\n") : "";
 
   const html = `<!DOCTYPE html>
@@ -291,7 +311,7 @@ ${assets.css}
 </head>
 <body class="edition-${options.edition}">
 <header class="title-block">
-<h1>${found?.source.trim() ? md.renderInline(found.source, page.env) : escapeHtml(title)}</h1>
+<h1>${heading}</h1>
 <p class="meta"><span class="edition">${editionNote}</span> · <time datetime="${escapeHtml(date)}">${escapeHtml(date)}</time> · source: <code>${escapeHtml(options.sourcePath)}</code></p>
 </header>
 <main>
@@ -302,7 +322,7 @@ ${scripts}
 </body>
 </html>
 `;
-  return { html, title, sections, charts: page.charts, omittedCells, mathErrors };
+  return { html, title, sections, charts: page.charts, omittedCells, mathErrors, externalReferences };
 }
 
 /**

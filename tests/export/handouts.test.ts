@@ -5,7 +5,9 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { checkTimeoutSec, MAX_TIMEOUT_SEC, parseHandoutsArgs, prepareOutDir } from "../../src/export/handouts";
+import { checkTimeoutSec, handoutProblem, MAX_TIMEOUT_SEC, parseHandoutsArgs, prepareOutDir } from "../../src/export/handouts";
+import { renderHandout } from "../../src/export/render";
+import type { NotebookJson } from "../../src/notebook/types";
 import { PROJECT_ROOT } from "../../src/notebook/index";
 
 const range = `expected a number of seconds in (0, ${MAX_TIMEOUT_SEC}] (at most ≈ 11.6 days; Node's timers cannot wait beyond 2^31 − 1 ms ≈ 24.8 days)`;
@@ -74,4 +76,25 @@ describe("--out", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("handouts: --out /proc/x: cannot create the folder /proc/x: /proc exists but takes no new folders");
   }, 70_000);
+});
+
+describe("a handout that would fetch something when opened is not written", () => {
+  test("the message names each cell, the element and the URL, and says why", async () => {
+    const nb: NotebookJson = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        { cell_type: "markdown", metadata: {}, source: "# Offline\n\nA [link](https://example.com) is fine." },
+        { cell_type: "markdown", metadata: {}, source: "![plot](https://example.com/plot.png)" },
+        { cell_type: "markdown", metadata: {}, source: '<iframe src="https://www.youtube.com/embed/x"></iframe>' },
+      ],
+    };
+    const handout = await renderHandout(nb, { edition: "student", sourcePath: "offline.ipynb" });
+    const problem = handoutProblem(handout);
+    expect(problem).toMatch(/^a handout must work offline, but 2 reference\(s\) would be fetched when it is opened; handouts not written:\n/);
+    expect(problem).toContain("  cell 2: <img src> https://example.com/plot.png\n    a remote image: ");
+    expect(problem).toContain("  cell 3: <iframe src> https://www.youtube.com/embed/x\n    a remote resource: ");
+    expect(handoutProblem({ ...handout, externalReferences: [] })).toBeUndefined();
+  });
 });

@@ -62,7 +62,7 @@ describe("math in markdown", () => {
 describe("images in markdown cells become data: URIs (a handout makes no request)", () => {
   // A 1×1 transparent PNG.
   const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
-  test("attachments and files next to the notebook are inlined; remote images are left (the offline check flags them)", async () => {
+  test("attachments and files next to the notebook are inlined, in markdown and in raw <img>; remote ones are reported by cell", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "eg-md-images-"));
     try {
       writeFileSync(path.join(dir, "dot.png"), Buffer.from(PNG, "base64"));
@@ -74,17 +74,44 @@ describe("images in markdown cells become data: URIs (a handout makes no request
           {
             cell_type: "markdown",
             metadata: {},
-            source: "# Images\n\n![pasted](attachment:dot.png) ![file](dot.png) ![remote](https://example.com/r.png)",
+            source: '# Images\n\n![pasted](attachment:dot.png) ![file](dot.png)\n\n<img src="dot.png" width="20">',
             attachments: { "dot.png": { "image/png": PNG } },
+          },
+          { cell_type: "markdown", metadata: {}, source: "See [the paper](https://arxiv.org/abs/1211.5063) ![remote](https://example.com/r.png)" },
+          { cell_type: "markdown", metadata: {}, source: '<iframe src="https://www.youtube.com/embed/x"></iframe>\n\n<img src="https://example.com/raw.png">' },
+          {
+            cell_type: "code",
+            metadata: {},
+            source: "display()",
+            execution_count: 1,
+            outputs: [{ output_type: "display_data", metadata: {}, data: { "text/html": '<img src="http://example.com/out.png">' } }],
           },
         ],
       };
-      const { html } = await renderHandout(nb, { edition: "student", sourcePath: "x.ipynb", notebookDir: dir });
-      expect(html.split(`src="data:image/png;base64,${PNG}"`).length - 1).toBe(2);
-      expect(html).toContain('src="https://example.com/r.png"');
+      const { html, externalReferences } = await renderHandout(nb, { edition: "student", sourcePath: "x.ipynb", notebookDir: dir });
+      expect(html.split(`src="data:image/png;base64,${PNG}"`).length - 1).toBe(3);
+      expect(html).toContain('<img src="data:image/png;base64,' + PNG + '" width="20">');
+      // The plain link is not a request; the images and the iframe would be fetched: named with their cells.
+      expect(externalReferences.map((r) => `cell ${r.cellNumber}: <${r.tag} ${r.attribute}> ${r.url}`)).toEqual([
+        "cell 2: <img src> https://example.com/r.png",
+        "cell 3: <iframe src> https://www.youtube.com/embed/x",
+        "cell 3: <img src> https://example.com/raw.png",
+        "cell 4: <img src> http://example.com/out.png",
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test("an image in the title heading is inlined or reported like any other (under the title's cell)", async () => {
+    const nb: NotebookJson = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [{ cell_type: "markdown", metadata: {}, source: "# Title ![logo](https://example.com/logo.png)" }],
+    };
+    const { externalReferences } = await renderHandout(nb, { edition: "student", sourcePath: "x.ipynb" });
+    expect(externalReferences).toMatchObject([{ cellNumber: 1, tag: "img", url: "https://example.com/logo.png" }]);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick]`: vanilla tanh RNN, forward + full BPTT, input = hidden = output = H, one
  * sequence, squared-error gradient ∂L/∂y_t given. Ours (src/rnn/vanilla.ts) against the readable reference
- * (the "before"), a numpy peer (src/bench/rnn_numpy.py, run by python3) and @tensorflow/tfjs on its CPU backend,
+ * (the "before"), a numpy peer (src/bench/rnn_numpy.py, run by .venv/bin/python) and @tensorflow/tfjs on its CPU backend,
  * in the same run, same inputs; medians over repetitions after warm-up; gradients cross-checked. Ours runs on
  * whichever kernels the library picks (the native ones where built; the first lines say which); then a minibatch
  * training step (./minibatch.ts) against numpy's, in rounds; T = 10,000 in a child process; a parallel sweep.
@@ -24,6 +24,7 @@ import { cloneRnnParams, initRnnParams } from "../rnn/params";
 import { rnnBackward, rnnForward, type RnnParams } from "../rnn/vanilla";
 import { rnnBackwardReference, rnnForwardReference } from "../rnn/vanilla-reference";
 import { batchStep, flatGrads, minibatchCase, MINIBATCH, type MinibatchTimes } from "./minibatch";
+import { PROJECT_PYTHON } from "../notebook/execute";
 import { gradNormCurve, type SweepItem } from "./sweep";
 import { median, now, timeIt } from "./timing";
 
@@ -77,18 +78,15 @@ const readF64 = (file: string) => {
   return new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8);
 };
 
-/** Finds a python3 with numpy (PATH first, then Debian's); null when there is none. */
+/** The project's Python (.venv, with numpy pinned in src/setup/python/requirements.lock); null without it. */
 function findPython(): { exe: string; env: NodeJS.ProcessEnv } | null {
   // OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE may be set on this machine for old OpenBLAS builds; they slow a current
   // numpy, so the peer runs without both (in its own process only).
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  for (const exe of ["python3", "/usr/bin/python3"]) {
-    const r = spawnSync(exe, ["-c", "import numpy"], { env });
-    if (r.status === 0) return { exe, env };
-  }
-  return null;
+  const r = spawnSync(PROJECT_PYTHON, ["-c", "import numpy"], { env });
+  return r.status === 0 ? { exe: PROJECT_PYTHON, env } : null;
 }
 
 /** Runs the numpy peer on a job in a process of its own; its JSON report, or throws with its last stderr line. */
@@ -211,7 +209,7 @@ async function main(): Promise<void> {
   const npBatch = { id: "batch", I: BH, H: BH, O: BH, T: BT, B, warmup: 3, reps: 25, lr, clip };
   type NumpyReport = { info: Record<string, unknown>; cases: Record<string, { plain: number[]; hoisted: number[] }>; batch?: number[] };
   let np: NumpyReport | null = null;
-  if (py === null) console.log("numpy: skipped (no python3 with numpy found)");
+  if (py === null) console.log(`numpy: skipped (${PROJECT_PYTHON} has no numpy: run npm run setup)`);
   else {
     const job = {
       dir,

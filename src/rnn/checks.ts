@@ -53,12 +53,14 @@ function checkRows(name: string, vs: unknown[], n: number, finite: boolean, size
  * Checks that a trace's rows hold finite numbers. A forward pass never returns a NaN or ±Infinity (it throws at
  * the step where a state overflows), so one found here was put into the trace afterwards; a backward pass
  * through it would report the NaN as an exploding gradient (or, through relu's z > 0, drop it silently).
- * Backward passes check the rows they read (hs; zs for relu only, which takes φ′ from z_t).
+ * Backward passes check the rows they read (vanilla: hs, and zs for relu only, which takes φ′ from z_t).
  * Each row is a vector or a B×H matrix (then the entry is also named by sequence b and unit i).
- * @param rows trace.hs (h_0..h_T, row t is step t) or trace.zs (z_1..z_T, row t − 1 is step t)
+ * @param name "trace.hs", "trace.zs", "trace.cs", "trace.fs", …: the states hs and cs hold steps 0..T (row t is
+ *   step t), every other array steps 1..T (row t − 1 is step t)
  */
-export function checkTraceFinite(name: "trace.hs" | "trace.zs", rows: readonly (Vec | Mat)[], fn: string): void {
-  const first = name === "trace.hs" ? 0 : 1;
+export function checkTraceFinite(name: `trace.${string}`, rows: readonly (Vec | Mat)[], fn: string): void {
+  const symbol = name.slice("trace.".length, -1); // "hs" → h
+  const first = symbol === "h" || symbol === "c" ? 0 : 1;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
     const data = row instanceof Float64Array ? row : row.data;
@@ -67,9 +69,21 @@ export function checkTraceFinite(name: "trace.hs" | "trace.zs", rows: readonly (
     const t = r + first;
     const where = row instanceof Float64Array ? `index ${i}` : `index ${i} (sequence ${Math.floor(i / row.cols)}, unit ${i % row.cols})`;
     throw new Error(
-      `${name}[${r}] (${name === "trace.hs" ? "h" : "z"}_${t}, step ${t}): expected finite numbers, got ${data[i]} at ${where}: ` +
+      `${name}[${r}] (${symbol}_${t}, step ${t}): expected finite numbers, got ${data[i]} at ${where}: ` +
         `the trace holds a non-finite number, which ${fn} never returns (was the trace changed after ${fn} made it?)`,
     );
+  }
+}
+
+/**
+ * Checks that the named arrays of a gated cell's trace hold Float64Arrays of length H with finite entries: what
+ * its backward pass reads (lengths already checked by {@link checkTrace}).
+ */
+export function checkTraceRows(trace: object, fn: string, names: readonly string[], H: number): void {
+  for (const name of names) {
+    const rows = (trace as { [name: string]: unknown[] })[name]!;
+    rows.forEach((row, r) => checkVec(`trace.${name}[${r}]`, row, H));
+    checkTraceFinite(`trace.${name}`, rows as Vec[], fn);
   }
 }
 

@@ -38,7 +38,7 @@ import {
   type Vec,
 } from "../core/tensor";
 import { sigmoid } from "./activation";
-import { checkDys, checkSequence, checkStepIn, checkTrace, inputSizeFrom, outputSizeFrom, throwIfNonFinite, truncationOf } from "./checks";
+import { checkDys, checkSequence, checkStepIn, checkTrace, checkTraceRows, inputSizeFrom, outputSizeFrom, throwIfNonFinite, truncationOf } from "./checks";
 import { backwardThroughTime, diagonalNorm, outputBackward, outputOf, gatedWeights, type GateStdOptions } from "./gated";
 import type { BackwardOptions } from "./vanilla";
 
@@ -241,6 +241,7 @@ export function lstmBackward(
   checkSequence(xs, I, true, inputSizeFrom("p.W", p.W, I, `4H × (I + H) with H = ${H}`));
   const T = xs.length;
   checkLstmTrace(trace, T);
+  checkTraceRows(trace, "lstmForward", ["hs", "cs", "is", "fs", "os", "gs"], H); // a NaN put there would come out as an exploding gradient, or not at all
   checkDys(dys, T, O, true, outputSizeFrom(p.Why));
   const k = truncationOf(opts, T);
   const cols = I + H;

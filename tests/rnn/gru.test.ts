@@ -220,6 +220,17 @@ describe("input checks", () => {
     expect(() => gruJacobianProducts(pr.p, trace, 5)).toThrow(/T: expected a step in \[0, 4\], got 5/);
   });
 
+  it("a trace holding a NaN is refused, naming the array, row and step (not reported as an exploding gradient)", () => {
+    const cause = "the trace holds a non-finite number, which gruForward never returns (was the trace changed after gruForward made it?)";
+    const dys = pr.xs.map(() => vecFrom([1, 0]));
+    const hs = gruForward(pr.p, pr.xs);
+    hs.hs[2][0] = NaN;
+    expect(() => gruBackward(pr.p, pr.xs, hs, dys)).toThrow(`trace.hs[2] (h_2, step 2): expected finite numbers, got NaN at index 0: ${cause}`);
+    const us = gruForward(pr.p, pr.xs);
+    us.us[3][2] = -Infinity;
+    expect(() => gruBackward(pr.p, pr.xs, us, dys)).toThrow(`trace.us[3] (u_4, step 4): expected finite numbers, got -Infinity at index 2: ${cause}`);
+  });
+
   it("reports the step where the forward pass overflows", () => {
     const p: GruParams = {
       W: { rows: 3, cols: 2, data: vecFrom([0, 0, 0, 0, 1e300, 0]) },

@@ -319,6 +319,22 @@ describe("input checks", () => {
     expect(() => lstmStepJacobian(pr.p, trace, 0)).toThrow(/t: expected a step in \[1, 4\], got 0/);
   });
 
+  it("a trace holding a NaN or ∞ is refused, naming the array, row and step (it used to pass silently into the gradients)", () => {
+    const cause = "the trace holds a non-finite number, which lstmForward never returns (was the trace changed after lstmForward made it?)";
+    const dys = pr.xs.map(() => vecFrom([1, 0]));
+    const spoilt = (field: "hs" | "cs" | "fs", row: number, v: number) => {
+      const trace = lstmForward(pr.p, pr.xs);
+      trace[field][row][1] = v;
+      return () => lstmBackward(pr.p, pr.xs, trace, dys);
+    };
+    expect(spoilt("hs", 2, NaN)).toThrow(`trace.hs[2] (h_2, step 2): expected finite numbers, got NaN at index 1: ${cause}`);
+    expect(spoilt("cs", 4, Infinity)).toThrow(`trace.cs[4] (c_4, step 4): expected finite numbers, got Infinity at index 1: ${cause}`);
+    expect(spoilt("fs", 0, NaN)).toThrow(`trace.fs[0] (f_1, step 1): expected finite numbers, got NaN at index 1: ${cause}`);
+    const short = lstmForward(pr.p, pr.xs);
+    short.gs[1] = vecFrom([0]);
+    expect(() => lstmBackward(pr.p, pr.xs, short, dys)).toThrow("trace.gs[1]: expected length 3, got length 1");
+  });
+
   it("reports the step where the forward pass overflows", () => {
     // Gate weights 1e300 on an input of 1e10 at step 2: the pre-activation is 1e310 > 1.8e308.
     const p: LstmParams = { W: { rows: 4, cols: 2, data: vecFrom([1e300, 0, 0, 0, 0, 0, 0, 0]) }, b: new Float64Array(4), Why: matFrom([[1]]), by: vecFrom([0]) };

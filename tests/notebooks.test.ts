@@ -42,12 +42,46 @@ describe("notebooks/ as stored", () => {
   });
 });
 
+/**
+ * What in an output's MIME bundle would make a front end fetch something when it draws it: a Vega-Lite `url`
+ * (data, image marks, fonts), any string that is a remote or file URL, an `href`/`src` to one in SVG or HTML.
+ */
+function remoteReferences(value: unknown, where: string): string[] {
+  if (typeof value === "string") {
+    const urls = value.match(/(?:\b(?:href|src)\s*=\s*["']?|url\(\s*["']?|^)(?:https?:|ftp:|file:|\/\/)[^\s"')>]*/gi) ?? [];
+    return urls.map((u) => `${where}: ${u}`);
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => remoteReferences(v, `${where}[${i}]`));
+  if (value && typeof value === "object") {
+    // `$schema` names the Vega-Lite version; renderers read it, they do not fetch it.
+    return Object.entries(value).flatMap(([k, v]) =>
+      k === "url" ? [`${where}.url: ${JSON.stringify(v)}`] : k === "$schema" ? [] : remoteReferences(v, `${where}.${k}`),
+    );
+  }
+  return [];
+}
+
+describe("the remote-reference check", () => {
+  test("finds data URLs, image marks' URLs and remote hrefs, and passes inline data", () => {
+    expect(remoteReferences({ data: { url: "data/x.csv" } }, "spec")).toEqual(['spec.data.url: "data/x.csv"']);
+    expect(remoteReferences({ mark: "image", encoding: { url: { value: "https://x.org/a.png" } } }, "s")).toHaveLength(1);
+    expect(remoteReferences('<svg><image href="https://x.org/a.png"/></svg>', "svg")).toEqual(['svg: href="https://x.org/a.png']);
+    expect(remoteReferences({ data: { values: [{ x: 1, label: "see http in text" }] }, "image/svg+xml": "<svg/>" }, "ok")).toEqual([]);
+    expect(remoteReferences({ $schema: "https://vega.github.io/schema/vega-lite/v5.json" }, "ok")).toEqual([]);
+  });
+});
+
 describe("notebooks/ execute cleanly in the project kernel", () => {
   test.each(notebooks.map((f) => [path.basename(f), f]))(
     "%s",
     async (_name, file) => {
-      const { failures } = await executeNotebook(path.relative(process.cwd(), file), { timeoutSec: NOTEBOOK_TIMEOUT_SEC });
+      const { notebook, failures } = await executeNotebook(path.relative(process.cwd(), file), { timeoutSec: NOTEBOOK_TIMEOUT_SEC });
       if (failures.length > 0) throw new Error(`notebook failed:\n${formatFailures(failures)}`);
+      // Opening the executed notebook fetches nothing: every chart carries its data and draws no remote image.
+      const refs = notebook.cells.flatMap((c, i) =>
+        (c.cell_type === "code" ? c.outputs : []).flatMap((o) => ("data" in o && o.data ? remoteReferences(o.data, `cell ${i + 1}`) : [])),
+      );
+      expect(refs, "outputs that would make the front end fetch something").toEqual([]);
     },
     (NOTEBOOK_TIMEOUT_SEC + 30) * 1000,
   );
@@ -117,4 +151,12 @@ describe("the notebook checker catches failures", () => {
     expect(failures.map((f) => [f.cellNumber, f.kind])).toEqual([[2, "timeout"]]);
     expect((Date.now() - started) / 1000).toBeLessThan(30);
   }, 60_000);
+
+  test("a budget past what a Node timer can hold is refused with the allowed range, before any kernel starts", () => {
+    const file = writeNotebook("budget.ipynb", [code("const a = 1;")]);
+    const range = /options\.timeoutSec: expected a number of seconds in \(0, 2147463\]/;
+    for (const bad of [Infinity, 3_000_000, 0, NaN]) {
+      expect(() => executeNotebook(file, { timeoutSec: bad })).toThrow(range);
+    }
+  });
 });

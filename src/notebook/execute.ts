@@ -14,6 +14,10 @@ export const PROJECT_KERNEL = "exploding-gradients";
 /** The project's Python environment (made by src/setup/setup.sh), which has nbclient. */
 export const PROJECT_PYTHON: string = path.join(PROJECT_ROOT, ".venv", "bin", "python");
 const HELPER = path.join(__dirname, "run-notebook.py");
+/** Node fires a timer longer than 2³¹ − 1 ms after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The backstop kills the helper this long after the budget, in case the helper itself hangs. */
+const BACKSTOP_GRACE_SEC = 20;
 
 /** Progress of one code cell, reported as the kernel runs it. */
 export interface CellProgress {
@@ -72,7 +76,10 @@ export function executeNotebook(notebookPath: string, options: ExecuteOptions): 
   const { timeoutSec, onCell } = options;
   const root = path.resolve(options.projectRoot ?? PROJECT_ROOT);
   const kernelName = options.kernelName ?? PROJECT_KERNEL;
-  if (!(timeoutSec > 0)) throw new RangeError(`executeNotebook: timeoutSec must be > 0, got ${timeoutSec}`);
+  if (typeof timeoutSec !== "number" || !(timeoutSec > 0) || (timeoutSec + BACKSTOP_GRACE_SEC) * 1000 > MAX_TIMER_MS) {
+    const max = Math.floor(MAX_TIMER_MS / 1000) - BACKSTOP_GRACE_SEC;
+    throw new RangeError(`executeNotebook: options.timeoutSec: expected a number of seconds in (0, ${max}], got ${timeoutSec}`);
+  }
   if (!existsSync(notebookPath)) throw new NotebookRunError(`${notebookPath}: no such notebook`);
   if (!existsSync(PROJECT_PYTHON)) throw new NotebookRunError(`${PROJECT_PYTHON} not found: run 'bash src/setup/setup.sh'`);
 
@@ -124,7 +131,7 @@ export function executeNotebook(notebookPath: string, options: ExecuteOptions): 
     }
   });
 
-  // Backstop in case the helper itself hangs: the helper enforces the budget; this allows it 20 s beyond.
+  // Backstop in case the helper itself hangs: the helper enforces the budget; this allows it a grace beyond.
   let killedByBackstop = false;
   const killAll = (signal: NodeJS.Signals): void => {
     for (const pid of [kernelPid, child.pid]) {
@@ -140,7 +147,7 @@ export function executeNotebook(notebookPath: string, options: ExecuteOptions): 
     killedByBackstop = true;
     child.kill("SIGTERM");
     setTimeout(() => killAll("SIGKILL"), 5000).unref();
-  }, (timeoutSec + 20) * 1000);
+  }, (timeoutSec + BACKSTOP_GRACE_SEC) * 1000);
 
   return new Promise<ExecutionResult>((resolve, reject) => {
     child.on("error", (e) => {

@@ -16,7 +16,9 @@ is_project() {
 }
 
 root=""
+how=""
 if [ -n "${EXPLODING_GRADIENTS_ROOT:-}" ]; then
+  how="from EXPLODING_GRADIENTS_ROOT"
   if ! is_project "$EXPLODING_GRADIENTS_ROOT"; then
     echo "exploding-gradients kernel: EXPLODING_GRADIENTS_ROOT=$EXPLODING_GRADIENTS_ROOT is not a set-up checkout (run npm start or npm test there)" >&2
     exit 1
@@ -25,13 +27,16 @@ if [ -n "${EXPLODING_GRADIENTS_ROOT:-}" ]; then
 else
   dir=$(pwd -P)
   while [ -n "$dir" ]; do
-    if is_project "$dir"; then root=$dir; break; fi
+    if is_project "$dir"; then root=$dir; how="the clone holding this notebook"; break; fi
     [ "$dir" = / ] && break
     dir=$(dirname "$dir")
   done
   if [ -z "$root" ] && [ -f "$here/project-root" ]; then
     recorded=$(cat "$here/project-root")
-    if is_project "$recorded"; then root=$recorded; fi
+    if is_project "$recorded"; then
+      root=$recorded
+      how="recorded by setup: this notebook is outside any clone, so it imports that clone's src/"
+    fi
   fi
 fi
 if [ -z "$root" ]; then
@@ -44,6 +49,8 @@ if ! command -v node >/dev/null 2>&1 && [ -f "$here/node-dir" ]; then
   PATH="$(cat "$here/node-dir"):$PATH"
   export PATH
 fi
+# Said once per kernel start, in the Jupyter server's log (the terminal of npm start).
+echo "exploding-gradients kernel: using $root ($how)" >&2
 export EXPLODING_GRADIENTS_ROOT="$root"
 cd "$root" || exit 1
 exec node "$root/node_modules/tslab/bin/tslab" kernel --config-path "$1"

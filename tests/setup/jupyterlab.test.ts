@@ -1,13 +1,14 @@
 // The notebooks where students work: JupyterLab 4 (and Notebook 7) started by src/setup/start.sh, driven in
 // Debian's Chromium. The charts must be JupyterLab's own interactive Vega-Lite views: a slider that redraws the
 // curve, tooltips with formatted numbers, a live training chart that redraws while the cell runs.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { launchBrowser, type HandoutBrowser } from "../../src/export/browser";
-import { PROJECT_ROOT, type NotebookJson } from "../../src/notebook/index";
+import { VEGALITE_MIME } from "../../src/charts/display";
+import { executeNotebook, PROJECT_ROOT, type NotebookJson } from "../../src/notebook/index";
 import { openNotebook, runAllCells, startJupyter, watchPage, type JupyterServer, type PageWatch } from "./jupyter";
 
 const EXPLORE = "03-many-units.ipynb";
@@ -106,10 +107,32 @@ describe("JupyterLab 4 as npm start opens it", () => {
       const watch = await exploreNotebook03(page, server, "lab");
       expect(watch.offsite).toEqual([]);
       expect(watch.pageErrors).toEqual([]);
+      // The kernel said in the server's log which checkout's src/ it imports.
+      expect(server.log()).toContain(`exploding-gradients kernel: using ${PROJECT_ROOT} (from EXPLODING_GRADIENTS_ROOT)`);
     } finally {
       await page.close();
     }
   }, 180_000);
+
+  test("an executed notebook opens with its interactive charts and makes no request off 127.0.0.1", async () => {
+    const name = "02-iterated-functions.ipynb";
+    const { notebook, failures } = await executeNotebook(path.join(PROJECT_ROOT, "notebooks", name), { timeoutSec: 60 });
+    expect(failures).toEqual([]);
+    writeFileSync(path.join(dir, name), JSON.stringify(notebook));
+    const charts = notebook.cells.filter((c) => c.cell_type === "code" && c.outputs.some((o) => "data" in o && o.data?.[VEGALITE_MIME])).length;
+    expect(charts).toBeGreaterThan(0);
+    const page = await browser.context.newPage();
+    try {
+      const watch = await watchPage(page, server.base);
+      await openNotebook(page, server, "lab", name);
+      const views = page.locator(".jp-RenderedVegaLite .vega-embed canvas");
+      await expect.poll(() => views.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(charts);
+      expect(watch.offsite).toEqual([]);
+      expect(watch.pageErrors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 
   test("05: the live training chart is redrawn in the page while its cell runs", async () => {
     const page = await browser.context.newPage();
@@ -120,7 +143,7 @@ describe("JupyterLab 4 as npm start opens it", () => {
         (window as unknown as { drawn: number[] }).drawn = drawn;
         new MutationObserver((records) => {
           for (const r of records)
-            for (const n of r.addedNodes)
+            for (const n of Array.from(r.addedNodes))
               if (n instanceof HTMLCanvasElement || (n instanceof HTMLElement && n.querySelector("canvas"))) drawn.push(Date.now());
         }).observe(document, { childList: true, subtree: true });
       });

@@ -320,6 +320,12 @@ describe("trainAsync: the same steps, with the event loop running between them",
     console.log(`${seen.length} steps in ${(t1 - t0).toFixed(0)} ms: ${sent.length} frames sent, gaps ${gaps.map((g) => g.toFixed(0)).join(", ")} ms`);
     expect(t1 - t0).toBeGreaterThan(2000);
     expect(sent.length).toBeGreaterThanOrEqual(5);
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(300);
+    // Typically every gap is 200–280 ms. On a loaded 2-core machine the process is sometimes descheduled for
+    // 100 ms or more (seen: one gap of 395 ms at load 5.7), so the bound is on the median, and the largest gap
+    // only has to stay well below a run's length (a synchronous loop sends every frame at the end: one gap of
+    // the whole run, then zeros).
+    const sorted = [...gaps].sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThanOrEqual(300);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(600);
   });
 });

@@ -10,11 +10,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { executeNotebook, formatFailures, joinText, listNotebooks, PROJECT_ROOT, type CellFailure } from "../notebook/index";
+import { executeNotebook, formatFailures, joinText, listNotebooks, notebookText, PROJECT_ROOT, type CellFailure } from "../notebook/index";
 import type { NotebookJson } from "../notebook/types";
 import { launchBrowser, printPdf, type HandoutBrowser } from "./browser";
 import { escapeHtml } from "./markdown";
-import { notebookTitle, renderHandout, type Edition, type RenderedHandout } from "./render";
+import { editionNotebook, type Edition } from "./edition";
+import { notebookTitle, renderHandout, type RenderedHandout } from "./render";
 
 export const EDITIONS: readonly Edition[] = ["student", "instructor"];
 /** The edition written when none is asked for; its files carry no edition suffix. */
@@ -118,10 +119,14 @@ export function prepareOutDir(outDir: string): void {
   }
 }
 
-/** File names of a notebook's handout: "02-jacobians.html", or "02-jacobians.instructor.pdf" for the non-default edition. */
-export function handoutFileName(notebook: string, edition: Edition, ext: "html" | "pdf"): string {
+/**
+ * File names of a notebook's handout: "02-jacobians.html", or "02-jacobians.instructor.pdf" for the non-default
+ * edition. The edition as a notebook to hand out always names its edition ("02-jacobians.student.ipynb"), so it
+ * never takes the source notebook's name.
+ */
+export function handoutFileName(notebook: string, edition: Edition, ext: "html" | "pdf" | "ipynb"): string {
   const base = path.basename(notebook).replace(/\.ipynb$/, "");
-  return `${base}${edition === DEFAULT_EDITION ? "" : `.${edition}`}.${ext}`;
+  return `${base}${edition === DEFAULT_EDITION && ext !== "ipynb" ? "" : `.${edition}`}.${ext}`;
 }
 
 /**
@@ -212,7 +217,8 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
       results.push(result);
       const temps: string[] = [];
       try {
-        const sources = (JSON.parse(readFileSync(file, "utf8")) as NotebookJson).cells.map((c) => joinText(c.source));
+        const source = JSON.parse(readFileSync(file, "utf8")) as NotebookJson;
+        const sources = source.cells.map((c) => joinText(c.source));
         const t0 = Date.now();
         const run = await executeNotebook(file, {
           timeoutSec: options.timeoutSec,
@@ -256,6 +262,13 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
             staged.push({ tmp: pdfTmp, final: pdf });
             result.pdfSec += (Date.now() - t2) / 1000;
           }
+          // The edition as a notebook for a course site: the same cells, no outputs (students run it themselves).
+          const ipynb = path.join(options.outDir, handoutFileName(file, edition, "ipynb"));
+          if (path.resolve(ipynb) === path.resolve(file)) throw new Error(`${relative(ipynb)} is the notebook itself: pick another --out`);
+          const ipynbTmp = path.join(options.outDir, `.${path.basename(ipynb)}.tmp-${process.pid}`);
+          writeFileSync(ipynbTmp, notebookText(editionNotebook(source, edition)));
+          temps.push(ipynbTmp);
+          staged.push({ tmp: ipynbTmp, final: ipynb });
           const omitted = handout.omittedCells.length > 0 ? `, ${handout.omittedCells.length} cell(s) omitted` : "";
           log(`  ${edition}: "${handout.title}", ${handout.sections.length} sections, ${handout.charts} chart${handout.charts === 1 ? "" : "s"}${omitted}`);
         }
@@ -299,10 +312,11 @@ function readHandoutHead(file: string): { title: string; source: string } {
 export function renderIndex(outDir: string, notebooks: readonly string[] = listNotebooks()): string {
   const linksFor = (base: string): string[] =>
     EDITIONS.flatMap((edition) =>
-      (["html", "pdf"] as const).flatMap((ext) => {
+      (["html", "pdf", "ipynb"] as const).flatMap((ext) => {
         const name = handoutFileName(`${base}.ipynb`, edition, ext);
         if (!existsSync(path.join(outDir, name))) return [];
-        return [`<a href="${encodeURI(name)}">${edition === DEFAULT_EDITION ? "" : `${edition} `}${ext.toUpperCase()}</a>`];
+        const kind = ext === "ipynb" ? "notebook" : ext.toUpperCase();
+        return [`<a href="${encodeURI(name)}">${edition === DEFAULT_EDITION ? "" : `${edition} `}${kind}</a>`];
       }),
     );
   const builtAt = (base: string): string => {

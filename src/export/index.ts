@@ -8,13 +8,12 @@ export {
   notebookTitle,
   prefixSvgIds,
   stripAnsi,
-  TAGS,
-  type Edition,
   type RenderOptions,
   type RenderedHandout,
   type HandoutMathError,
   type HandoutExternalReference,
 } from "./render";
+export { editionNotebook, inEdition, tagsOf, TAGS, type Edition } from "./edition";
 export { keepOffline, type ExternalReference } from "./offline";
 export { createMarkdown, renderMath, highlightCode, escapeHtml, type MarkdownEnv, type MathError } from "./markdown";
 export { loadAssets, katexCss, inlineScript, type HandoutAssets } from "./assets";

@@ -11,22 +11,8 @@ import { VEGALITE_MIME } from "../charts/display";
 import { joinText, type CellOutput, type MimeBundle, type NotebookCell, type NotebookJson } from "../notebook/types";
 import { loadAssets, type HandoutAssets } from "./assets";
 import { createMarkdown, escapeHtml, highlightCode, renderMath, type MarkdownEnv } from "./markdown";
+import { inEdition, tagsOf, TAGS, type Edition } from "./edition";
 import { keepOffline, type ExternalReference } from "./offline";
-
-/** Student handouts leave out cells tagged `solution`; instructor handouts keep (and mark) them. */
-export type Edition = "student" | "instructor";
-
-/** Cell tags the exporter understands (set them in Jupyter via View → Cell Toolbar → Tags). */
-export const TAGS = {
-  /** Exercise solution: omitted, with its outputs, from the student edition. */
-  solution: "solution",
-  /** Show only the cell's outputs. */
-  hideInput: "hide-input",
-  /** Show only the cell's source. */
-  hideOutput: "hide-output",
-  /** Leave the cell out of every handout. */
-  removeCell: "remove-cell",
-} as const;
 
 export interface RenderOptions {
   edition: Edition;
@@ -72,11 +58,6 @@ const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 /** Text with terminal colour codes removed (tslab colours inspected values). */
 export function stripAnsi(text: string): string {
   return text.replace(ANSI, "");
-}
-
-function tagsOf(cell: NotebookCell): string[] {
-  const tags = cell.metadata?.tags;
-  return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [];
 }
 
 const IMAGE_MIME: Record<string, string> = { ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml" };
@@ -258,7 +239,7 @@ export async function renderHandout(notebook: NotebookJson, options: RenderOptio
   for (const [index, cell] of notebook.cells.entries()) {
     const tags = tagsOf(cell);
     const isSolution = tags.includes(TAGS.solution);
-    if (tags.includes(TAGS.removeCell) || (isSolution && options.edition === "student")) {
+    if (!inEdition(cell, options.edition)) {
       omittedCells.push(index + 1);
       continue;
     }

@@ -6,5 +6,5 @@ export { executeNotebook, listNotebooks, NotebookRunError, PROJECT_KERNEL, PROJE
 export type { CellProgress, ExecuteOptions, ExecutionResult } from "./execute";
 export { cellPosition, findFailures, formatFailure, formatFailures } from "./failures";
 export type { CellFailure, FailureKind } from "./failures";
-export { joinText } from "./types";
+export { joinText, notebookText } from "./types";
 export type * from "./types";

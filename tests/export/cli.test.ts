@@ -67,11 +67,11 @@ describe("npm run handouts", () => {
     expect(run.stdout).toMatch(/cell 3 \(code cell 2;[^\n]*: stderr: [\s\S]*boom in cell three/);
     expect(run.stderr).toContain("1 of 2 notebook(s) FAILED");
     expect(readFileSync(previous, "utf8")).toBe("previous handout");
-    for (const name of ["broken.pdf", "broken.instructor.html", "broken.instructor.pdf"]) expect(existsSync(path.join(out, name)), name).toBe(false);
+    for (const name of ["broken.pdf", "broken.instructor.html", "broken.instructor.pdf", "broken.student.ipynb"]) expect(existsSync(path.join(out, name)), name).toBe(false);
     expect(readdirSync(out).filter((f) => f.includes(".tmp-")), "temporary files left").toEqual([]);
   });
 
-  test("the next notebook still gets both editions (HTML + PDF), with progress per cell, and the index links them", () => {
+  test("the next notebook still gets both editions (HTML + PDF + notebook), with progress per cell, and the index links them", () => {
     expect(run.stdout).toContain(`[2/2] ${path.relative(PROJECT_ROOT, good)}`);
     expect(run.stdout).toMatch(/cell 2 \(code 1\/2\)/);
     expect(run.stdout).toMatch(/cell 3 \(code 2\/2\)/);
@@ -88,10 +88,25 @@ describe("npm run handouts", () => {
     expect(instructor).toContain("SOLUTION-MARKER 0.5904900000000001"); // executed: its stdout is there
     expect(readFileSync(path.join(out, "e2e-chart.pdf")).subarray(0, 5).toString()).toBe("%PDF-");
     const index = readFileSync(path.join(out, "index.html"), "utf8");
-    for (const link of ["e2e-chart.html", "e2e-chart.pdf", "e2e-chart.instructor.html", "e2e-chart.instructor.pdf"]) {
+    for (const link of ["e2e-chart.html", "e2e-chart.pdf", "e2e-chart.student.ipynb", "e2e-chart.instructor.html", "e2e-chart.instructor.pdf", "e2e-chart.instructor.ipynb"]) {
       expect(index).toContain(`href="${link}"`);
     }
     expect(index).toContain("End-to-end chart");
+  });
+
+  test("the .ipynb editions: the student's without the solution cell, the instructor's with it, both without outputs", () => {
+    const student = JSON.parse(readFileSync(path.join(out, "e2e-chart.student.ipynb"), "utf8")) as NotebookJson;
+    const instructor = JSON.parse(readFileSync(path.join(out, "e2e-chart.instructor.ipynb"), "utf8")) as NotebookJson;
+    const solutions = (nb: NotebookJson) => nb.cells.filter((c) => JSON.stringify(c.source).includes("SOLUTION-MARKER")).length;
+    expect(solutions(student)).toBe(0);
+    expect(solutions(instructor)).toBe(1);
+    expect(student.cells).toHaveLength(2);
+    // The source notebook (written into the same folder by this test) is untouched: it still has its solution.
+    expect(solutions(JSON.parse(readFileSync(good, "utf8")) as NotebookJson)).toBe(1);
+    for (const nb of [student, instructor]) {
+      expect(nb.metadata.kernelspec?.name).toBe(PROJECT_KERNEL);
+      for (const c of nb.cells) if (c.cell_type === "code") expect([c.outputs, c.execution_count]).toEqual([[], null]);
+    }
   });
 
   test("a bad argument prints the usage and exits 2 without running anything", () => {

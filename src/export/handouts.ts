@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { executeNotebook, formatFailures, joinText, listNotebooks, notebookText, PROJECT_ROOT, type CellFailure } from "../notebook/index";
+import { executeNotebook, formatFailures, joinText, listNotebooks, notebookText, PROJECT_ROOT, selectNotebooks, type CellFailure } from "../notebook/index";
 import type { NotebookJson } from "../notebook/types";
 import { launchBrowser, printPdf, type HandoutBrowser } from "./browser";
 import { escapeHtml } from "./markdown";
@@ -127,28 +127,6 @@ export function prepareOutDir(outDir: string): void {
 export function handoutFileName(notebook: string, edition: Edition, ext: "html" | "pdf" | "ipynb"): string {
   const base = path.basename(notebook).replace(/\.ipynb$/, "");
   return `${base}${edition === DEFAULT_EDITION && ext !== "ipynb" ? "" : `.${edition}`}.${ext}`;
-}
-
-/**
- * The notebooks a selector names: an existing .ipynb path, or every notebook in notebooks/ whose file name
- * contains the fragment (case-insensitive). Throws, listing the notebooks, when nothing matches.
- */
-export function selectNotebooks(selectors: readonly string[], available: readonly string[] = listNotebooks()): string[] {
-  if (selectors.length === 0) return [...available];
-  const chosen: string[] = [];
-  for (const sel of selectors) {
-    if (sel.endsWith(".ipynb") && existsSync(sel)) {
-      chosen.push(path.resolve(sel));
-      continue;
-    }
-    const matches = available.filter((f) => path.basename(f).toLowerCase().includes(path.basename(sel).toLowerCase().replace(/\.ipynb$/, "")));
-    if (matches.length === 0) {
-      const names = available.map((f) => `  ${path.relative(PROJECT_ROOT, f)}`).join("\n");
-      throw new Error(`--notebook ${sel}: no such file and no notebook name contains it. Notebooks:\n${names}`);
-    }
-    chosen.push(...matches);
-  }
-  return [...new Set(chosen)];
 }
 
 /**

@@ -20,7 +20,6 @@ export { loadAssets, katexCss, inlineScript, type HandoutAssets } from "./assets
 export { launchBrowser, openOffline, waitForHandout, printPdf, CHROMIUM, CHROMIUM_ARGS, type HandoutBrowser, type OfflineLog, type HandoutPageState } from "./browser";
 export {
   buildHandouts,
-  selectNotebooks,
   handoutFileName,
   renderIndex,
   parseHandoutsArgs,

@@ -205,3 +205,25 @@ function countCodeCells(notebookPath: string): number {
     return 0; // unreadable here; the helper reports the real problem
   }
 }
+
+/**
+ * The notebooks a selector names: an existing .ipynb path, or every notebook in notebooks/ whose file name
+ * contains the fragment (case-insensitive). Throws, naming `flag` and listing the notebooks, when nothing matches.
+ */
+export function selectNotebooks(selectors: readonly string[], available: readonly string[] = listNotebooks(), flag = "--notebook"): string[] {
+  if (selectors.length === 0) return [...available];
+  const chosen: string[] = [];
+  for (const sel of selectors) {
+    if (sel.endsWith(".ipynb") && existsSync(sel)) {
+      chosen.push(path.resolve(sel));
+      continue;
+    }
+    const matches = available.filter((f) => path.basename(f).toLowerCase().includes(path.basename(sel).toLowerCase().replace(/\.ipynb$/, "")));
+    if (matches.length === 0) {
+      const names = available.map((f) => `  ${path.relative(PROJECT_ROOT, f)}`).join("\n");
+      throw new Error(`${flag} ${sel}: no such file and no notebook name contains it. Notebooks:\n${names}`);
+    }
+    chosen.push(...matches);
+  }
+  return [...new Set(chosen)];
+}

@@ -1,7 +1,8 @@
 // Server-side markdown: Jupyter's math delimiters become KaTeX HTML, everything else stays CommonMark.
 import { describe, expect, test } from "vitest";
 import { createMarkdown, type MarkdownEnv } from "../../src/export/markdown";
-import { handoutFileName, selectNotebooks } from "../../src/export/handouts";
+import { handoutFileName } from "../../src/export/handouts";
+import { selectNotebooks } from "../../src/notebook/execute";
 import { prefixSvgIds, renderHandout, stripAnsi } from "../../src/export/render";
 import type { NotebookJson } from "../../src/notebook/types";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -1,29 +1,30 @@
 #!/bin/bash
-# Opens the tutorials in JupyterLab 4 (or Notebook 7) with the project kernel, after running setup.
+# Opens your copies of the tutorials (workspace/) in JupyterLab 4 with the project kernel, after running setup.
 # Bound to 127.0.0.1 and protected by Jupyter's token; the browser opens only when there is a display.
 # Usage: npm start [-- OPTIONS]   or   bash src/setup/start.sh [OPTIONS]
-#   --notebook    Notebook 7 (one document per tab) instead of JupyterLab
-#   --dir DIR     serve DIR instead of notebooks/
-#   -h, --help    this text
+#   --notebook        Notebook 7 (one document per tab) instead of JupyterLab
+#   --workspace DIR   your copies in DIR instead of workspace/ (made from notebooks/ at the first start)
+#   --author          edit the tutorials in notebooks/ themselves; saving stores no outputs
+#   -h, --help        this text
 # Env: JUPYTER_PORT (default 8888), JUPYTER_TOKEN (default: a fresh random token).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 
-usage() { sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 app=lab
-dir="$root/notebooks"
+workspace="$root/workspace"
+author=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --notebook) app=notebook; shift ;;
-    --dir)
-      [ $# -ge 2 ] || { echo "start: --dir needs a folder" >&2; usage >&2; exit 2; }
-      dir=$2; shift 2 ;;
+    --workspace)
+      [ $# -ge 2 ] || { echo "start: --workspace needs a folder" >&2; usage >&2; exit 2; }
+      workspace=$2; shift 2 ;;
+    --author) author=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "start: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
 done
-[ -d "$dir" ] || { echo "start: --dir $dir is not a folder" >&2; exit 2; }
-dir=$(cd "$dir" && pwd -P)
 
 port=${JUPYTER_PORT:-8888}
 if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
@@ -38,11 +39,22 @@ fi
 bash "$root/src/setup/setup.sh" --quiet
 cd "$root"
 
+config=()
+if [ "$author" = 1 ]; then
+  dir="$root/notebooks"
+  config=(--config="$root/src/setup/python/author_config.py")
+  echo "start: author mode: serving the tutorials in notebooks/ themselves; saving stores no outputs"
+else
+  # Make or update the student's copies (never overwriting what they wrote); says what it did.
+  node_modules/.bin/ts-node --transpile-only src/workspace/cli.ts sync --workspace "$workspace" || exit $?
+  dir=$(cd "$workspace" && pwd -P)
+fi
+
 # Jupyter reads the token from the environment, which keeps it out of `ps` listings.
 JUPYTER_TOKEN=${JUPYTER_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 export JUPYTER_TOKEN
 
-args=("$app" --ServerApp.root_dir="$dir" --ServerApp.ip=127.0.0.1 --ServerApp.port="$port"
+args=("$app" "${config[@]}" --ServerApp.root_dir="$dir" --ServerApp.ip=127.0.0.1 --ServerApp.port="$port"
   --ServerApp.port_retries=0 --MultiKernelManager.default_kernel_name=exploding-gradients
   # Nothing leaves this machine: no update checks or news from the server.
   --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.news_url=None

@@ -2,9 +2,8 @@
 // UI tests make in it: open a notebook, run all cells, watch the kernel's messages, keep requests on 127.0.0.1.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { PROJECT_ROOT } from "../../src/notebook/index";
@@ -13,11 +12,11 @@ export interface JupyterServer {
   /** http://127.0.0.1:PORT */
   base: string;
   token: string;
-  /** The folder the server serves. */
+  /** The folder the server serves: the workspace, or notebooks/ in author mode. */
   dir: string;
   /** The server's output so far (for failure messages). */
   log(): string;
-  /** Shuts every kernel down, stops the server and its process group, removes `dir` unless kept. */
+  /** Shuts every kernel down and stops the server and its process group. */
   stop(): Promise<void>;
 }
 
@@ -33,19 +32,31 @@ export function freePort(): Promise<number> {
   });
 }
 
+export interface StartOptions {
+  app: "lab" | "notebook";
+  /** The student's workspace folder (start.sh --workspace), e.g. a temporary one; or "author" (--author). */
+  serve: string | "author";
+  /** Where JupyterLab keeps its settings, workspaces and runtime files (keeps the user's own as they were). */
+  state: string;
+  env?: Record<string, string>;
+}
+
 /**
- * Runs `bash src/setup/start.sh [--notebook] --dir DIR` with a free JUPYTER_PORT and a fresh JUPYTER_TOKEN, and
- * waits until the server answers. JupyterLab's user settings, workspaces and runtime files go to DIR/.state, so
- * a test leaves the user's own JupyterLab as it was.
+ * Runs `bash src/setup/start.sh [--notebook] (--workspace DIR | --author)` with a free JUPYTER_PORT and a fresh
+ * JUPYTER_TOKEN, and waits until the server answers.
  */
-export async function startJupyter(options: { app: "lab" | "notebook"; dir?: string; env?: Record<string, string> }): Promise<JupyterServer> {
-  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), "eg-jupyter-"));
-  const state = path.join(dir, ".state");
+export async function startJupyter(options: StartOptions): Promise<JupyterServer> {
+  const { state } = options;
   mkdirSync(state, { recursive: true });
+  const dir = options.serve === "author" ? path.join(PROJECT_ROOT, "notebooks") : options.serve;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const token = randomBytes(24).toString("hex");
-  const args = [path.join(PROJECT_ROOT, "src/setup/start.sh"), "--dir", dir, ...(options.app === "notebook" ? ["--notebook"] : [])];
+  const args = [
+    path.join(PROJECT_ROOT, "src/setup/start.sh"),
+    ...(options.serve === "author" ? ["--author"] : ["--workspace", options.serve]),
+    ...(options.app === "notebook" ? ["--notebook"] : []),
+  ];
   const server: ChildProcess = spawn("bash", args, {
     cwd: PROJECT_ROOT,
     detached: true,
@@ -83,7 +94,6 @@ export async function startJupyter(options: { app: "lab" | "notebook"; dir?: str
       await exited;
       clearTimeout(timer);
     }
-    if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 60_000;

@@ -1,7 +1,7 @@
 // The notebooks where students work: JupyterLab 4 (and Notebook 7) started by src/setup/start.sh, driven in
 // Debian's Chromium. The charts must be JupyterLab's own interactive Vega-Lite views: a slider that redraws the
 // curve, tooltips with formatted numbers, a live training chart that redraws while the cell runs.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Locator, Page } from "playwright-core";
@@ -14,8 +14,9 @@ import { openNotebook, runAllCells, startJupyter, watchPage, type JupyterServer,
 const EXPLORE = "03-many-units.ipynb";
 const LIVE = "05-gradient-clipping.ipynb";
 
-function codeCells(name: string): number {
-  const nb = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "notebooks", name), "utf8")) as NotebookJson;
+/** Code cells of a notebook as the server holds it (the workspace has the student edition). */
+function codeCells(server: JupyterServer, name: string): number {
+  const nb = JSON.parse(readFileSync(path.join(server.dir, name), "utf8")) as NotebookJson;
   return nb.cells.filter((c) => c.cell_type === "code").length;
 }
 
@@ -54,7 +55,7 @@ async function stderrOutputs(page: Page): Promise<string[]> {
 async function exploreNotebook03(page: Page, server: JupyterServer, app: "lab" | "notebook"): Promise<PageWatch> {
   const watch = await watchPage(page, server.base);
   await openNotebook(page, server, app, EXPLORE);
-  await runAllCells(page, watch, codeCells(EXPLORE), 90_000);
+  await runAllCells(page, watch, codeCells(server, EXPLORE), 90_000);
   expect(await stderrOutputs(page)).toEqual([]);
   // Drawn by JupyterLab's Vega-Lite renderer, not shown as the bundle's static SVG.
   expect(await page.locator(".jp-RenderedVegaLite .vega-embed").count()).toBeGreaterThanOrEqual(5);
@@ -86,19 +87,20 @@ async function exploreNotebook03(page: Page, server: JupyterServer, app: "lab" |
 describe("JupyterLab 4 as npm start opens it", () => {
   let server: JupyterServer;
   let browser: HandoutBrowser;
-  const dir = mkdtempSync(path.join(tmpdir(), "eg-jupyterlab-"));
+  const tmp = mkdtempSync(path.join(tmpdir(), "eg-jupyterlab-"));
+  const dir = path.join(tmp, "workspace");
 
   beforeAll(async () => {
-    for (const name of [EXPLORE, LIVE]) copyFileSync(path.join(PROJECT_ROOT, "notebooks", name), path.join(dir, name));
-    // The copies are outside the checkout: tell the kernel which checkout's src/ they import.
-    server = await startJupyter({ app: "lab", dir, env: { EXPLODING_GRADIENTS_ROOT: PROJECT_ROOT } });
+    // A workspace outside the checkout: tell the kernel which checkout's src/ it imports.
+    const env = { EXPLODING_GRADIENTS_ROOT: PROJECT_ROOT };
+    server = await startJupyter({ app: "lab", serve: dir, state: path.join(tmp, "state"), env });
     browser = await launchBrowser();
   }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
   }, 60_000);
 
   test("03: Run All draws interactive charts; the slider redraws the curve; tooltips show formatted numbers", async () => {
@@ -115,8 +117,9 @@ describe("JupyterLab 4 as npm start opens it", () => {
   }, 180_000);
 
   test("an executed notebook opens with its interactive charts and makes no request off 127.0.0.1", async () => {
-    const name = "02-iterated-functions.ipynb";
-    const { notebook, failures } = await executeNotebook(path.join(PROJECT_ROOT, "notebooks", name), { timeoutSec: 60 });
+    const name = "02-executed.ipynb";
+    const source = path.join(PROJECT_ROOT, "notebooks", "02-iterated-functions.ipynb");
+    const { notebook, failures } = await executeNotebook(source, { timeoutSec: 60 });
     expect(failures).toEqual([]);
     writeFileSync(path.join(dir, name), JSON.stringify(notebook));
     const charts = notebook.cells.filter((c) => c.cell_type === "code" && c.outputs.some((o) => "data" in o && o.data?.[VEGALITE_MIME])).length;
@@ -149,7 +152,7 @@ describe("JupyterLab 4 as npm start opens it", () => {
       });
       const watch = await watchPage(page, server.base);
       await openNotebook(page, server, "lab", LIVE);
-      await runAllCells(page, watch, codeCells(LIVE), 120_000);
+      await runAllCells(page, watch, codeCells(server, LIVE), 120_000);
       expect(await stderrOutputs(page)).toEqual([]);
       const updates = watch.messages.filter((m) => m.type === "update_display_data").map((m) => m.at);
       expect(updates.length, "update_display_data messages in one run").toBeGreaterThanOrEqual(5);
@@ -168,18 +171,18 @@ describe("JupyterLab 4 as npm start opens it", () => {
 describe("Notebook 7 as npm start -- --notebook opens it", () => {
   let server: JupyterServer;
   let browser: HandoutBrowser;
-  const dir = mkdtempSync(path.join(tmpdir(), "eg-notebook7-"));
+  const tmp = mkdtempSync(path.join(tmpdir(), "eg-notebook7-"));
 
   beforeAll(async () => {
-    copyFileSync(path.join(PROJECT_ROOT, "notebooks", EXPLORE), path.join(dir, EXPLORE));
-    server = await startJupyter({ app: "notebook", dir, env: { EXPLODING_GRADIENTS_ROOT: PROJECT_ROOT } });
+    const env = { EXPLODING_GRADIENTS_ROOT: PROJECT_ROOT };
+    server = await startJupyter({ app: "notebook", serve: path.join(tmp, "workspace"), state: path.join(tmp, "state"), env });
     browser = await launchBrowser();
   }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
   }, 60_000);
 
   test("03: Run All, the slider and the tooltips work in Notebook 7 too", async () => {

@@ -15,7 +15,7 @@ export interface Branch {
 /** Input of {@link bifurcationChart}. */
 export interface BifurcationInput extends PanelOptions {
   branches: readonly Branch[];
-  /** Parameter values of the bifurcations, drawn as labelled vertical rules (e.g. b₁ ≈ −2.656, b₂ ≈ −2.344). */
+  /** Parameter values of the bifurcations, drawn as labelled vertical rules (e.g. b₁ ≈ −2.344, b₂ ≈ −2.656). */
   bifurcations?: readonly { at: number; label?: string }[];
   yRange?: AxisRange;
 }
@@ -26,7 +26,7 @@ export interface BifurcationInput extends PanelOptions {
  * @example Pascanu et al. (2013), Figure 3: x_t = 5 σ(x_{t−1}) + b
  * bifurcationChart({
  *   xTitle: "b", yTitle: "x∞", branches: [{ param: bs, value: low, stable: true }, …],
- *   bifurcations: [{ at: -2.656, label: "b₁" }, { at: -2.344, label: "b₂" }],
+ *   bifurcations: [{ at: -2.344, label: "b₁" }, { at: -2.656, label: "b₂" }],
  * })
  */
 export function bifurcationChart(input: BifurcationInput): TopLevelSpec {

@@ -32,15 +32,20 @@ function fixedPointLayer(points: readonly FixedPoint[], x: AxisSpec, y: AxisSpec
   for (const p of points) {
     if (!Number.isFinite(p.x)) throw new Error(`fixed point at x = ${p.x}: must be finite`);
   }
-  const domain = [STABLE_LABEL, UNSTABLE_LABEL];
+  // Only the kinds present, so the legend never lists a sink that is not drawn (e.g. tanh(−2h): one source).
+  const kinds = [
+    { label: STABLE_LABEL, stable: true, fill: STABLE_COLOUR, stroke: STABLE_COLOUR },
+    { label: UNSTABLE_LABEL, stable: false, fill: "#ffffff", stroke: UNSTABLE_COLOUR },
+  ].filter((k) => points.some((p) => p.stable === k.stable));
+  const domain = kinds.map((k) => k.label);
   return {
     data: { values: points.map((p) => ({ x: p.x, y: p.x, kind: p.stable ? STABLE_LABEL : UNSTABLE_LABEL })) },
     mark: { type: "point", size: 90, strokeWidth: 2.5, opacity: 1 },
     encoding: {
       x: position("x", x),
       y: position("y", y),
-      fill: { field: "kind", type: "nominal", title: "fixed point", scale: { domain, range: [STABLE_COLOUR, "#ffffff"] } },
-      stroke: { field: "kind", type: "nominal", title: "fixed point", scale: { domain, range: [STABLE_COLOUR, UNSTABLE_COLOUR] } },
+      fill: { field: "kind", type: "nominal", title: "fixed point", scale: { domain, range: kinds.map((k) => k.fill) } },
+      stroke: { field: "kind", type: "nominal", title: "fixed point", scale: { domain, range: kinds.map((k) => k.stroke) } },
       tooltip: [numberTooltip("x", "x*", points.map((p) => p.x)), { field: "kind", type: "nominal", title: "fixed point" }],
     },
   };

@@ -8,13 +8,35 @@
  *
  *   σ(x) = (1 ± √(1 − 4/w)) / 2,   b = x − w σ(x)
  *
- * For w = 5: x = ±0.9624, b₁ ≈ −2.656, b₂ ≈ −2.344; two sinks (and a source between them) for b ∈ (b₁, b₂),
- * one sink outside. When b crosses a bifurcation the state x_T jumps to the other branch, and ∂x_T/∂b explodes.
+ * For w = 5: x = ∓0.9624 and b₁ ≈ −2.344, b₂ ≈ −2.656, named as Pascanu et al.'s text names them, in the order
+ * met as b decreases (the numbers are ours: the paper prints none). At b₁ a second, lower sink appears; at b₂ the
+ * upper one disappears; two sinks (and a source between them) for b ∈ (b₂, b₁), one sink outside. Crossing a
+ * bifurcation is neither necessary nor sufficient for a large ∂x_T/∂b (Pascanu et al. §2.2): from x₀ = 2 the
+ * gradient spikes at b₂, where the state's attractor vanishes and it lingers near the old basin boundary, and
+ * not at b₁, whose new basin is far from the state.
  */
 import { assert, checkFiniteNumber, checkInt } from "../core/tensor";
 import { sigmoid } from "../rnn/activation";
 import { fixedPoints, type ClassifiedFixedPoint, type FixedPointKind } from "./fixedpoints";
 import { checkFiniteAt, checkInterval, linspace, type Interval } from "./grid";
+import type { ScalarMap } from "./iterated";
+
+/**
+ * The single unit as a map: f(x) = w σ(x) + b, f′(x) = w σ(x)(1 − σ(x)). Iterating it (iterateOnGrid) gives x_T
+ * and ∂x_T/∂x₀ over a range of starts x₀, e.g. across a basin boundary.
+ * @example sigmoidUnitMap(5, -2.5).fprime(0) // 1.25: the source between the two sinks
+ */
+export function sigmoidUnitMap(w: number, b: number): ScalarMap {
+  checkFiniteNumber("w", w);
+  checkFiniteNumber("b", b);
+  return {
+    f: (x) => w * sigmoid(x) + b,
+    fprime: (x) => {
+      const s = sigmoid(x);
+      return w * s * (1 - s);
+    },
+  };
+}
 
 /**
  * The fixed points of x ↦ w σ(x) + b with slopes w σ′(x) and stability. They lie between b and b + w
@@ -23,17 +45,8 @@ import { checkFiniteAt, checkInterval, linspace, type Interval } from "./grid";
  * @example fixedPointsOf(5, -2.5).map((p) => p.kind) // ["sink", "source", "sink"]
  */
 export function fixedPointsOf(w: number, b: number): ClassifiedFixedPoint[] {
-  checkFiniteNumber("w", w);
-  checkFiniteNumber("b", b);
-  return fixedPoints(
-    (x) => w * sigmoid(x) + b,
-    (x) => {
-      const s = sigmoid(x);
-      return w * s * (1 - s);
-    },
-    [Math.min(b, b + w) - 1, Math.max(b, b + w) + 1],
-    { gridPoints: 4001 },
-  );
+  const { f, fprime } = sigmoidUnitMap(w, b);
+  return fixedPoints(f, fprime, [Math.min(b, b + w) - 1, Math.max(b, b + w) + 1], { gridPoints: 4001 });
 }
 
 /** A point of the bifurcation diagram. */
@@ -116,9 +129,10 @@ export interface SaddleNode {
 
 /**
  * The two saddle-node bifurcations of x ↦ w σ(x) + b (w > 4): w σ′(x) = 1 ⇔ σ(x) = (1 ± √(1 − 4/w))/2,
- * x = ln(σ/(1 − σ)), b = x − w σ(x). Sorted by b: for w = 5, b₁ ≈ −2.656 (x ≈ +0.9624, where the upper branch
- * is born) and b₂ ≈ −2.344 (x ≈ −0.9624, where the lower branch dies).
- * @example saddleNodeBifurcations(5).map((s) => s.b) // [-2.656…, -2.343…]
+ * x = ln(σ/(1 − σ)), b = x − w σ(x). In the order met as b decreases, as Pascanu et al. name them: for w = 5,
+ * b₁ ≈ −2.344 (x ≈ −0.9624, where the lower branch is born) and b₂ ≈ −2.656 (x ≈ +0.9624, where the upper
+ * branch dies).
+ * @example saddleNodeBifurcations(5).map((s) => s.b) // [-2.343…, -2.655…]
  */
 export function saddleNodeBifurcations(w: number): SaddleNode[] {
   checkFiniteNumber("w", w);
@@ -129,7 +143,7 @@ export function saddleNodeBifurcations(w: number): SaddleNode[] {
       const x = Math.log(sigma / (1 - sigma));
       return { b: x - w * sigma, x, sigma };
     })
-    .sort((p, q) => p.b - q.b);
+    .sort((p, q) => q.b - p.b);
 }
 
 /** x_T and its derivatives for one b. */
@@ -150,8 +164,9 @@ export interface BifurcationGradientRow {
  *   x̄_T = 1,   b̄ = Σ_{t=1}^{T} x̄_t,   x̄_{t−1} = x̄_t w σ′(x_{t−1}),   ∂x_T/∂x₀ = x̄_0
  *
  * Starting above every unstable fixed point (default x₀ = 2 > x_sn), the state follows the upper branch while
- * it exists; just below b₁ it lingers near the ghost of the vanished fixed point and then drops to the lower
- * branch, so x_T changes abruptly with b there and |∂x_T/∂b| spikes, higher for larger T.
+ * it exists; just below b₂ it lingers near the ghost of the vanished fixed point and then drops to the lower
+ * branch, so x_T changes abruptly with b there and |∂x_T/∂b| spikes, higher for larger T. At b₁, where the lower
+ * branch is born far from the state, nothing happens.
  *
  * @throws NonFiniteError naming the step where the gradient overflowed
  * @example gradientAcrossBifurcation(5, [-2.9, -2.4], 501, 50)

@@ -102,6 +102,15 @@ describe("iterated maps", () => {
     expect(svg).toContain("unstable (source)");
     expect(svg).toContain("y = x");
   });
+  it("functionPlot's legend lists only the kinds of fixed point drawn (tanh(−2h): one source, no sink)", async () => {
+    const spec = functionPlot({
+      curves: [{ name: "tanh(−2h)", x: hs, y: hs.map((h) => Math.tanh(-2 * h)) }],
+      fixedPoints: [{ x: 0, stable: false }],
+    });
+    const svg = await expectCleanChart(spec);
+    expect(svg).toContain("unstable (source)");
+    expect(svg).not.toContain("stable (sink)");
+  });
   it("cobwebPlot follows the iterates and stops at the first non-finite one", async () => {
     const xs = linspace(0, 1, 51);
     const iterates = [0.9];
@@ -121,7 +130,7 @@ describe("bifurcationChart", () => {
         { param: b, value: b.map((v) => (v > -2.344 ? NaN : -1 + v)), stable: true },
         { param: b, value: b.map((v) => (v < -2.656 || v > -2.344 ? NaN : v + 2.5)), stable: false },
       ],
-      bifurcations: [{ at: -2.656, label: "b₁" }, { at: -2.344 }],
+      bifurcations: [{ at: -2.344, label: "b₁" }, { at: -2.656 }],
     });
     const svg = await expectCleanChart(spec);
     expect(svg).toContain("b₁");

@@ -54,11 +54,9 @@ fi
 JUPYTER_TOKEN=${JUPYTER_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 export JUPYTER_TOKEN
 
+# The project kernel as the default, no news or update checks: .venv's Jupyter config (src/setup/python).
 args=("$app" "${config[@]}" --ServerApp.root_dir="$dir" --ServerApp.ip=127.0.0.1 --ServerApp.port="$port"
-  --ServerApp.port_retries=0 --MultiKernelManager.default_kernel_name=exploding-gradients
-  # Nothing leaves this machine: no update checks or news from the server.
-  --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate --LabApp.news_url=None
-  --LabApp.extension_manager=readonly)
+  --ServerApp.port_retries=0)
 [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || args+=(--no-browser)
 [ "$(id -u)" != 0 ] || args+=(--allow-root)
 

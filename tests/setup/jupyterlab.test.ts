@@ -109,6 +109,10 @@ describe("JupyterLab 4 as npm start opens it", () => {
       const watch = await exploreNotebook03(page, server, "lab");
       expect(watch.offsite).toEqual([]);
       expect(watch.pageErrors).toEqual([]);
+      // New notebooks get the project kernel (.venv's Jupyter config).
+      const headers = { Authorization: `token ${server.token}` };
+      const specs = (await (await fetch(`${server.base}/api/kernelspecs`, { headers })).json()) as { default: string };
+      expect(specs.default).toBe("exploding-gradients");
       // The kernel said in the server's log which checkout's src/ it imports.
       expect(server.log()).toContain(`exploding-gradients kernel: using ${PROJECT_ROOT} (from EXPLODING_GRADIENTS_ROOT)`);
     } finally {

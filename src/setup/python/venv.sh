@@ -28,14 +28,19 @@ done
 python=/usr/bin/python3
 stamp="$venv/.exploding-gradients-lock"
 want="$(sha256sum "$lock" | cut -d' ' -f1) $("$python" -c 'import platform; print(platform.python_version())')"
-# JupyterLab's defaults for this install: no news or update checks (nothing leaves this machine unasked).
-overrides="$venv/share/jupyter/lab/settings/overrides.json"
-install_overrides() {
-  cmp -s "$here/jupyterlab-overrides.json" "$overrides" && return
-  mkdir -p "$(dirname "$overrides")" && cp "$here/jupyterlab-overrides.json" "$overrides"
+# This install's Jupyter defaults, for every server started from it (npm start, the hub's students): the project
+# kernel as the default, and nothing asked of the network unasked (no news, update checks or PyPI catalogue).
+install_config() {
+  local from to
+  for pair in "jupyter_server_config.json:etc/jupyter/jupyter_server_config.json" \
+              "jupyterlab-overrides.json:share/jupyter/lab/settings/overrides.json"; do
+    from="$here/${pair%%:*}" to="$venv/${pair#*:}"
+    cmp -s "$from" "$to" && continue
+    mkdir -p "$(dirname "$to")" && cp "$from" "$to"
+  done
 }
 if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && [ -x "$venv/bin/python" ]; then
-  install_overrides
+  install_config
   [ "$quiet" = 1 ] || echo "setup: Python environment $venv up to date"
   exit 0
 fi
@@ -77,6 +82,6 @@ extra = sorted({re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower() for d in dist
 if extra:
     subprocess.check_call([sys.executable, "-m", "pip", "uninstall", "--yes", "--quiet", *extra])
 PY
-install_overrides
+install_config
 printf '%s\n' "$want" >"$stamp"
 echo "setup: Python environment ready ($("$venv/bin/jupyter" lab --version 2>/dev/null | sed 's/^/JupyterLab /'))"

@@ -22,7 +22,8 @@ import { NonFiniteError } from "../core/errors";
 import { checkHiddenTrace, checkTraceFinite, EXPLODE, outputSizeFrom, throwIfNonFinite, truncationOf } from "./checks";
 import { backwardPassKernels, forwardPassKernels } from "./kernel-passes";
 import { rnnBackward, rnnSizes, type BackwardOptions, type RnnGrads, type RnnParams } from "./vanilla";
-import { activateRow, backpropRow, checkParamsFinite, wxhInputs, zeroGrads } from "./vanilla-reference";
+import { activateRow, backpropRow } from "./rows";
+import { checkParamsFinite, wxhInputs, zeroGrads } from "./vanilla-shared";
 
 /** What {@link rnnForwardBatch} keeps: hs = H_0..H_T, zs = Z_1..Z_T, ys = Y_1..Y_T (each B × size). */
 export interface RnnBatchTrace {

@@ -8,7 +8,16 @@
  */
 import { NonFiniteError } from "../core/errors";
 import { assert, checkAllFinite, checkInt, checkVec, describe, firstNonFinite, type Mat, type Vec } from "../core/tensor";
-import type { BackwardOptions } from "./vanilla";
+
+/** Options of every cell's backward pass (rnnBackward, rnnBackwardBatch, lstmBackward, gruBackward). */
+export interface BackwardOptions {
+  /**
+   * Truncated BPTT: each backward path from a loss term stops after k steps. The loss at step s then reaches
+   * the parameters through z_s..z_{s−k+1} only and the hidden states h_s..h_{s−k}. Full BPTT when omitted;
+   * k ≥ T gives exactly the full gradient.
+   */
+  truncate?: number;
+}
 
 /**
  * Checks x_1..x_T: a non-empty array of finite vectors of length I.

@@ -37,9 +37,8 @@ import {
   type Vec,
 } from "../core/tensor";
 import { sigmoid } from "./activation";
-import { checkDys, checkSequence, checkStepIn, checkTrace, checkTraceRows, inputSizeFrom, outputSizeFrom, throwIfNonFinite, truncationOf } from "./checks";
+import { checkDys, checkSequence, checkStepIn, checkTrace, checkTraceRows, inputSizeFrom, outputSizeFrom, throwIfNonFinite, truncationOf, type BackwardOptions } from "./checks";
 import { backwardThroughTime, diagonalNorm, outputBackward, outputOf, gatedWeights, type GateStdOptions } from "./gated";
-import type { BackwardOptions } from "./vanilla";
 
 /** The parameters of a GRU with input size I, hidden size H and output size O. */
 export interface GruParams {

@@ -21,7 +21,7 @@ import { kernelPair, type KernelPair } from "../core/wasm/threads";
 import { nativeKernels, type NativeKernels } from "../core/native/native";
 import type { Activation } from "./activation";
 import { EXPLODE, throwIfNonFinite } from "./checks";
-import type { RnnGrads, RnnParams } from "./vanilla";
+import type { RnnGrads, RnnParams } from "./vanilla-shared";
 
 /**
  * The kernels' code for φ ({@link SIMD_ACTIVATION}), or null for sigmoid, which the kernels do not have: a

@@ -27,71 +27,25 @@
  * the WebAssembly kernels with Whhᵀ resident). Without either set of kernels the JavaScript ones do it all.
  */
 import { colSumAdd, gemvAdd, transposeData } from "../core/kernels";
+import { checkAllFinite, checkVec, type Vec } from "../core/tensor";
 import { gemmAddFast, gemmTNAddFast, putTransposed, simdKernels } from "../core/wasm/simd";
+import { checkSequence, EXPLODE, throwIfNonFinite } from "./checks";
 import { backwardPassKernels, forwardPassKernels } from "./kernel-passes";
-import { type Mat, type Vec } from "../core/tensor";
-import { type Activation } from "./activation";
+import { activateRow, backpropRow, rowViews, stackRows } from "./rows";
 import {
-  activateRow,
-  backpropRow,
   checkBackwardArgs,
   checkBackwardFinite,
   checkParamsFinite,
   rnnSizes,
-  rowViews,
-  stackRows,
   wxhInputs,
   zeroGrads,
-} from "./vanilla-reference";
-import { checkSequence, EXPLODE, throwIfNonFinite } from "./checks";
-import { checkAllFinite, checkVec } from "../core/tensor";
+  type BackwardOptions,
+  type RnnGrads,
+  type RnnParams,
+  type RnnTrace,
+} from "./vanilla-shared";
 
-export { rnnSizes };
-
-/** The parameters of a vanilla RNN with input size I, hidden size H and output size O. */
-export interface RnnParams {
-  /** H×I input-to-hidden weights. */
-  Wxh: Mat;
-  /** H×H recurrent weights. */
-  Whh: Mat;
-  /** Hidden bias, length H. */
-  bh: Vec;
-  /** O×H hidden-to-output weights. */
-  Why: Mat;
-  /** Output bias, length O. */
-  by: Vec;
-  /** The recurrent nonlinearity φ. */
-  activation: Activation;
-}
-
-/** The gradients of a loss with respect to every tensor of {@link RnnParams}, shaped alike. */
-export interface RnnGrads {
-  Wxh: Mat;
-  Whh: Mat;
-  bh: Vec;
-  Why: Mat;
-  by: Vec;
-}
-
-/** What the forward pass keeps for the backward pass. */
-export interface RnnTrace {
-  /** h_0..h_T (T + 1 entries). */
-  hs: Vec[];
-  /** Pre-activations z_1..z_T (zs[t − 1] = z_t). */
-  zs: Vec[];
-  /** Outputs y_1..y_T (ys[t − 1] = y_t). */
-  ys: Vec[];
-}
-
-/** Options of {@link rnnBackward}. */
-export interface BackwardOptions {
-  /**
-   * Truncated BPTT: each backward path from a loss term stops after k steps. The loss at step s then reaches
-   * the parameters through z_s..z_{s−k+1} only and the hidden states h_s..h_{s−k}. Full BPTT when omitted;
-   * k ≥ T gives exactly the full gradient.
-   */
-  truncate?: number;
-}
+export { rnnSizes, type BackwardOptions, type RnnGrads, type RnnParams, type RnnTrace };
 
 /**
  * Runs the RNN over x_1..x_T from h_0 (zeros when omitted).

@@ -11,3 +11,4 @@ export * from "./figure3";
 export * from "./bifurcation";
 export * from "./landscape";
 export * from "./figure4";
+export * from "./lyapunov";

@@ -1,0 +1,71 @@
+/**
+ * The Lyapunov spectrum of an RNN's hidden-state dynamics: the rates at which the product of one-step Jacobians
+ * stretches or shrinks each direction, per step, in the long run. The largest is the growth rate of
+ * ‖∂h_T/∂h_0‖, the quantity whose growth or decay is the exploding or vanishing gradient.
+ *
+ *   J_t = ∂h_t/∂h_{t−1} = diag(φ′(z_t)) Whh,            P_T = J_T ⋯ J_1 = ∂h_T/∂h_0
+ *   λ_i = lim_{T→∞} (1/T) ln σ_i(P_T)                    (Oseledets; σ_i the i-th singular value)
+ *
+ * Computed the standard way (Benettin et al. 1980; Shimada & Nagashima 1979; the method used by Engelken, Wolf &
+ * Abbott 2023 and Vogt et al. 2022): multiplying out P_T overflows, so carry an orthonormal frame Q instead and
+ * re-orthonormalise it after every step,
+ *
+ *   Q_0 = I,   J_t Q_{t−1} = Q_t R_t  (QR, diag(R_t) ≥ 0),   λ_i ≈ 1/(T − T₀) Σ_{t=T₀+1..T} ln (R_t)_ii
+ *
+ * with the first T₀ steps (the warm-up) spent letting h_t and Q_t settle on the trajectory, counted in nothing.
+ * Then P_T Q_0 = Q_T R_T ⋯ R_1 exactly, so Σ_i λ_i is the time average of ln |det J_t| (the volume rate).
+ */
+import { qr } from "../core/linalg";
+import { assert, checkAllFinite, checkInt, describe, identity, matmul, type Vec } from "../core/tensor";
+import { stepJacobian } from "../rnn/jacobian";
+import { rnnForward, rnnSizes, type RnnParams } from "../rnn/vanilla";
+
+/** Options of {@link lyapunovExponents}. */
+export interface LyapunovOptions {
+  /** The initial state h_0 (zeros when omitted). */
+  h0?: Vec;
+  /** T₀: the steps run before the exponents start averaging (default 0); fewer than xs.length. */
+  warmup?: number;
+}
+
+/**
+ * The Lyapunov exponents λ_1 ≥ … ≥ λ_H of h_t = φ(Wxh x_t + Whh h_{t−1} + bh) along the trajectory driven by
+ * xs from h0, in natural log per step (formula in the file's comment). λ_1 > 0: nearby trajectories separate and
+ * ‖∂h_T/∂h_0‖ grows like e^{λ_1 T} (chaos; gradients explode); λ_1 < 0: every perturbation, and every gradient
+ * sent back through the steps, shrinks like e^{λ_1 T} (order; gradients vanish). A direction the Jacobians
+ * annihilate (a dead ReLU unit, a singular Whh) has exponent −Infinity.
+ *
+ * Known answers (tested): for linear units with zero input and state, λ_i = ln |μ_i| for the eigenvalues μ_i of
+ * Whh; for one unit, λ = the time average of ln |w φ′(z_t)|.
+ *
+ * @param xs the input sequence x_1..x_T, T > warmup
+ * @returns a Float64Array of H exponents, sorted in descending order
+ * @throws when Whh is not square, xs is not longer than the warm-up, or a state is NaN/∞ (h0, or the forward
+ *   pass overflowing: the error names the step)
+ * @example
+ * const p = initRnnParams(createRng(0), { input: 1, hidden: 32, output: 1, activation: "tanh", recurrentStd: 2 / Math.sqrt(32) });
+ * const xs = Array.from({ length: 600 }, () => vecFrom([0]));
+ * lyapunovExponents(p, xs, { h0: randnVec(createRng(1), 32), warmup: 100 })[0]; // > 0: chaotic
+ */
+export function lyapunovExponents(params: RnnParams, xs: Vec[], options: LyapunovOptions = {}): Float64Array {
+  const { hidden: H } = rnnSizes(params); // names p.Whh when it is not square
+  assert(typeof options === "object" && options !== null, () => `options: expected { h0?, warmup? }, got ${describe(options)}`);
+  assert(Array.isArray(xs), () => `xs: expected an array of input vectors x_1..x_T, got ${describe(xs)}`);
+  const warmup = options.warmup === undefined ? 0 : checkInt("options.warmup", options.warmup, 0);
+  assert(
+    xs.length > warmup,
+    () => `xs: expected more than options.warmup = ${warmup} steps (the exponents average over the steps after the ` +
+      `warm-up), got ${xs.length}`,
+  );
+  if (options.h0 !== undefined) checkAllFinite("options.h0", options.h0);
+  const trace = rnnForward(params, xs, options.h0); // throws at the step where a state overflows
+  const T = xs.length;
+  const sums = new Float64Array(H);
+  let Q = identity(H);
+  for (let t = 1; t <= T; t++) {
+    const { q, r } = qr(matmul(stepJacobian(params, trace, t), Q));
+    Q = q;
+    if (t > warmup) for (let i = 0; i < H; i++) sums[i] += Math.log(r.data[i * H + i]);
+  }
+  return sums.map((s) => s / (T - warmup)).sort().reverse();
+}

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick]`: vanilla tanh RNN, forward + full BPTT, input = hidden = output = H, one
  * sequence, squared-error gradient ∂L/∂y_t given. Ours (src/rnn/vanilla.ts) against the readable reference
- * (the "before"), a numpy peer (src/bench/rnn_numpy.py, run by .venv/bin/python) and @tensorflow/tfjs on its CPU backend,
+ * (the "before"), a numpy peer (src/bench/rnn_numpy.py, run by .venv/bin/python), a JAX peer (src/bench/rnn_jax.py:
+ * lax.scan, jax.grad, jit, float64; its compile time reported apart) and @tensorflow/tfjs on its CPU backend,
  * in the same run, same inputs; medians over repetitions after warm-up; gradients cross-checked. Ours runs on
  * whichever kernels the library picks (the native ones where built; the first lines say which); then a minibatch
  * training step (./minibatch.ts) against numpy's, in rounds; T = 10,000 in a child process; a parallel sweep.
@@ -25,6 +26,7 @@ import { rnnBackward, rnnForward, type RnnParams } from "../rnn/vanilla";
 import { rnnBackwardReference, rnnForwardReference } from "../rnn/vanilla-reference";
 import { batchStep, flatGrads, minibatchCase, MINIBATCH, type MinibatchTimes } from "./minibatch";
 import { PROJECT_PYTHON } from "../notebook/execute";
+import { findPython, readF64, relErr, runPeer, splitLike, writeCase, type Python } from "./peers";
 import { gradNormCurve, type SweepItem } from "./sweep";
 import { median, now, timeIt } from "./timing";
 
@@ -45,65 +47,41 @@ function makeCase(H: number, T: number): Case {
   return { id: `H${H}_T${T}`, H, T, p, xs, dys };
 }
 
-/** max over tensors of max|a − b| / max|b|. */
-function relErr(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
-  let worst = 0;
-  a.forEach((x, k) => {
-    let d = 0, s = 1e-300;
-    for (let i = 0; i < x.length; i++) {
-      d = Math.max(d, Math.abs(x[i] - b[k][i]));
-      s = Math.max(s, Math.abs(b[k][i]));
-    }
-    worst = Math.max(worst, d / s);
-  });
-  return worst;
-}
-function splitLike(buf: Float64Array, like: ArrayLike<number>[]): Float64Array[] {
-  let o = 0;
-  return like.map((x) => buf.subarray(o, (o += x.length)));
-}
-
-function writeCase(dir: string, id: string, parts: ArrayLike<number>[]): void {
-  const n = parts.reduce((s, x) => s + x.length, 0);
-  const buf = new Float64Array(n);
-  let o = 0;
-  for (const x of parts) {
-    buf.set(x, o);
-    o += x.length;
-  }
-  fs.writeFileSync(path.join(dir, id + ".in"), Buffer.from(buf.buffer));
-}
-const readF64 = (file: string) => {
-  const b = fs.readFileSync(file);
-  return new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8);
-};
-
-/** The project's Python (.venv, with numpy pinned in src/setup/python/requirements.lock); null without it. */
-function findPython(): { exe: string; env: NodeJS.ProcessEnv } | null {
-  // OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE may be set on this machine for old OpenBLAS builds; they slow a current
-  // numpy, so the peer runs without both (in its own process only).
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync(PROJECT_PYTHON, ["-c", "import numpy"], { env });
-  return r.status === 0 ? { exe: PROJECT_PYTHON, env } : null;
-}
-
-/** Runs the numpy peer on a job in a process of its own; its JSON report, or throws with its last stderr line. */
-function runNumpy(py: { exe: string; env: NodeJS.ProcessEnv }, job: object): unknown {
-  const r = spawnSync(py.exe, [path.join(__dirname, "rnn_numpy.py")], { input: JSON.stringify(job), env: py.env, maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(r.stderr.toString().trim().split("\n").pop());
-  return JSON.parse(r.stdout.toString());
+/** The peers' job for the one-sequence cases: the same warm-up and repetitions for numpy and JAX. */
+function jobOf(cases: Case[], dir: string): { dir: string; cases: object[] } {
+  return {
+    dir,
+    cases: cases.map((c) => {
+      const estMs = c.T * (0.03 + (16 * c.H * c.H) / 2e6);
+      return { id: c.id, I: c.H, H: c.H, O: c.H, T: c.T, warmup: 2, reps: Math.max(5, Math.min(30, Math.round((quick ? 300 : 600) / estMs))) };
+    }),
+  };
 }
 
 /** The numpy peer's median ms for the job's minibatch step alone. */
-function numpyBatchMs(py: { exe: string; env: NodeJS.ProcessEnv }, job: object): number {
+function numpyBatchMs(py: Python, job: object): number {
   try {
-    return median((runNumpy(py, job) as { batch: number[] }).batch);
+    return median((runPeer(py, "rnn_numpy.py", job) as { batch: number[] }).batch);
   } catch (e) {
     throw new Error(`numpy minibatch failed: ${(e as Error).message}`);
   }
 }
+
+/** The JAX peer's median ms for the job's minibatch step alone (compiled first, not timed). */
+function jaxBatchMs(py: Python, job: object): number {
+  try {
+    return median((runPeer(py, "rnn_jax.py", job) as JaxReport).batch!.ms);
+  } catch (e) {
+    throw new Error(`JAX minibatch failed: ${(e as Error).message}`);
+  }
+}
+
+/** What rnn_jax.py prints: per case (and the minibatch) the compile time, apart, and the timed runs (ms). */
+type JaxReport = {
+  info: Record<string, unknown>;
+  cases: Record<string, { compile_ms: number; ms: number[] }>;
+  batch?: { compile_ms: number; ms: number[] };
+};
 
 // ---- tfjs peer: the same forward pass in tf ops, BPTT by tf.grads of L = Σ_t ⟨y_t, ȳ_t⟩ (so ∂L/∂y_t = ȳ_t). ----
 function tfjsGrads(c: Case): Float64Array[] {
@@ -205,24 +183,31 @@ async function main(): Promise<void> {
   writeCase(dir, "batch", [bp.Wxh.data, bp.Whh.data, bp.bh, bp.Why.data, bp.by, ...bxs.map((m) => m.data), ...btg.map((m) => m.data)]);
 
   // numpy peer, one process for every case.
-  const py = findPython();
+  const py = findPython("numpy");
+  const pyJax = findPython("jax");
   const npBatch = { id: "batch", I: BH, H: BH, O: BH, T: BT, B, warmup: 3, reps: 25, lr, clip };
   type NumpyReport = { info: Record<string, unknown>; cases: Record<string, { plain: number[]; hoisted: number[] }>; batch?: number[] };
   let np: NumpyReport | null = null;
   if (py === null) console.log(`numpy: skipped (${PROJECT_PYTHON} has no numpy: run npm run setup)`);
   else {
-    const job = {
-      dir,
-      cases: cases.map((c) => {
-        const estMs = c.T * (0.03 + (16 * c.H * c.H) / 2e6);
-        return { id: c.id, I: c.H, H: c.H, O: c.H, T: c.T, warmup: 2, reps: Math.max(5, Math.min(30, Math.round((quick ? 300 : 600) / estMs))) };
-      }),
-      batch: { ...npBatch, reps: 3 }, // the gradient check; timed in rounds below
-    };
+    const job = { ...jobOf(cases, dir), batch: { ...npBatch, reps: 3 } }; // batch: the gradient check; timed in rounds below
     try {
-      np = runNumpy(py, job) as NumpyReport;
+      np = runPeer(py, "rnn_numpy.py", job) as NumpyReport;
     } catch (e) {
       console.log(`numpy: failed (${(e as Error).message})`);
+    }
+  }
+  // JAX peer, one process for every case: each case's pass compiled once (timed apart), then timed.
+  const jaxBatch = { ...npBatch };
+  let jx: JaxReport | null = null;
+  if (pyJax === null) console.log(`JAX: skipped (${PROJECT_PYTHON} has no jax: run npm run setup)`);
+  else {
+    try {
+      jx = runPeer(pyJax, "rnn_jax.py", { ...jobOf(cases, dir), batch: { ...jaxBatch, reps: 3 } }) as JaxReport;
+      const i = jx.info;
+      console.log(`JAX: ${i.jax} on python ${i.python_version}, devices ${(i.devices as string[]).join(", ")}, float64 ${i.x64 ? "on" : "OFF"}`);
+    } catch (e) {
+      console.log(`JAX: failed (${(e as Error).message})`);
     }
   }
   if (np) {
@@ -231,7 +216,7 @@ async function main(): Promise<void> {
   }
 
   const rows: string[] = [];
-  const summary: Record<string, { ours: number; np?: number; tfjs?: number; mv?: number }> = {};
+  const summary: Record<string, { ours: number; np?: number; npHoist?: number; jax?: number; tfjs?: number; mv?: number }> = {};
   // Ours and the plain mat-vec kernels first, for every case, each mat-vec at H right before ours at H (the
   // machine's speed drifts over minutes; the % column compares the two), all before tfjs and the reference
   // fill this process's heap and make every later collection slower.
@@ -241,8 +226,9 @@ async function main(): Promise<void> {
     mvAll[c.H] ??= matvecBench(c.H);
     oursMs[c.id] = timeIt(() => rnnBackward(c.p, c.xs, rnnForward(c.p, c.xs), c.dys), quick ? 250 : 400);
   }
-  rows.push("| H | T | ours ms | ours GFLOP/s | before (reference) ms | numpy plain ms | numpy hoisted ms | tfjs ms | vs numpy plain | vs numpy hoisted | vs tfjs | grads = numpy (1e-9) | grads ≈ tfjs (f32, 1e-3) | % of best mat-vec |");
-  rows.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  rows.push("| H | T | ours ms | ours GFLOP/s | before (reference) ms | numpy plain ms | numpy hoisted ms | JAX ms | tfjs ms | vs numpy plain | vs numpy hoisted | vs JAX | vs tfjs | grads = numpy (1e-9) | grads = JAX (1e-9) | grads ≈ tfjs (f32, 1e-3) | % of best mat-vec |");
+  rows.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  const compiles: string[] = [];
   for (const c of cases) {
     const { H, T, p, xs, dys } = c;
     const budget = quick ? 250 : 400;
@@ -258,16 +244,24 @@ async function main(): Promise<void> {
       const e2 = relErr(splitLike(readF64(path.join(dir, c.id + ".hoisted.out")), g), g);
       npOk = `${Math.max(e1, e2) < 1e-9 ? "✓" : "✗"} ${Math.max(e1, e2).toExponential(0)}`;
     }
+    let jaxMs = NaN, jaxOk = "–";
+    if (jx) {
+      jaxMs = median(jx.cases[c.id].ms);
+      compiles.push(`${c.id} ${fmt(jx.cases[c.id].compile_ms, 0)}`);
+      const e = relErr(splitLike(readF64(path.join(dir, c.id + ".jax.out")), g), g);
+      jaxOk = `${e < 1e-9 ? "✓" : "✗"} ${e.toExponential(0)}`;
+    }
     const tfMs = timeIt(() => tfjsGrads(c), quick ? 300 : 500, 3, 10);
     const et = relErr(tfjsGrads(c), g);
     const best = Math.max(...Object.values(mvAll[H]));
-    summary[c.id] = { ours, np: npPlain, tfjs: tfMs };
+    summary[c.id] = { ours, np: npPlain, npHoist, jax: jaxMs, tfjs: tfMs };
     rows.push(
-      `| ${H} | ${T} | ${fmt(ours, 3)} | ${fmt(gf(ours))} | ${fmt(ref, 2)} | ${fmt(npPlain)} | ${fmt(npHoist)} | ${fmt(tfMs, 1)} | ${fmt(npPlain / ours, 1)}× | ${fmt(npHoist / ours, 1)}× | ${fmt(tfMs / ours, 0)}× | ${npOk} | ${et < 1e-3 ? "✓" : "✗"} ${et.toExponential(0)} | ${fmt((100 * gf(ours)) / best, 0)}% |`,
+      `| ${H} | ${T} | ${fmt(ours, 3)} | ${fmt(gf(ours))} | ${fmt(ref, 2)} | ${fmt(npPlain)} | ${fmt(npHoist)} | ${fmt(jaxMs, 3)} | ${fmt(tfMs, 1)} | ${fmt(npPlain / ours, 1)}× | ${fmt(npHoist / ours, 1)}× | ${fmt(jaxMs / ours, 2)}× | ${fmt(tfMs / ours, 0)}× | ${npOk} | ${jaxOk} | ${et < 1e-3 ? "✓" : "✗"} ${et.toExponential(0)} | ${fmt((100 * gf(ours)) / best, 0)}% |`,
     );
     console.error(`  done ${c.id} (${((now() - tStart) / 1000).toFixed(0)} s)`);
   }
   console.log(rows.join("\n"));
+  if (compiles.length > 0) console.log(`\nJAX compile time (ms, jit's lower + compile, not in the timings above): ${compiles.join(", ")}`);
   console.log("\nPlain mat-vec kernels (GFLOP/s, y = A x, A H×H; 'best' above = the fastest of these at that H):");
   console.log("| kernel | " + HS.map((H) => `H = ${H}`).join(" | ") + " |\n|---|" + HS.map(() => "---|").join(""));
   for (const k of Object.keys(mvAll[HS[0]])) console.log(`| ${k} | ` + HS.map((H) => fmt(mvAll[H][k])).join(" | ") + " |");
@@ -277,15 +271,17 @@ async function main(): Promise<void> {
   // machine's speed drifts by up to 1.5× over minutes: the ratio is taken within each round, and its median
   // reported. Ours as the library runs it (the native kernels where built); in the first round also on the
   // WebAssembly kernels, on two cores (half the sequences on the kernel worker) and on one.
+  let batchVsJax = NaN;
   const g0 = flatGrads(batchStep(cloneRnnParams(bp), bxs, btg, lr, clip));
   const bflops = 16 * BH * BH * BT * B;
-  const rounds: { np: number; ours: MinibatchTimes }[] = [];
+  const rounds: { np: number; jax: number; ours: MinibatchTimes }[] = [];
   for (let r = 0; r < (quick ? 3 : 5); r++) {
     const npMs = py === null ? NaN : numpyBatchMs(py, { dir, cases: [], batch: { ...npBatch, reps: quick ? 25 : 50 } });
+    const jaxMs = jx === null || pyJax === null ? NaN : jaxBatchMs(pyJax, { dir, cases: [], batch: { ...jaxBatch, reps: quick ? 25 : 50 } });
     const args = [path.join(__dirname, "minibatch.ts"), String(quick ? 1500 : 3000), ...(r === 0 ? ["wasm"] : [])];
     const mb = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", ...args], { cwd: path.resolve(__dirname, "../.."), maxBuffer: 1 << 20 });
     if (mb.status !== 0) throw new Error(`minibatch child failed: ${mb.stderr.toString().slice(-500)}`);
-    rounds.push({ np: npMs, ours: JSON.parse(mb.stdout.toString()) as MinibatchTimes });
+    rounds.push({ np: npMs, jax: jaxMs, ours: JSON.parse(mb.stdout.toString()) as MinibatchTimes });
   }
   const oursB = median(rounds.map((r) => r.ours.ours));
   const { kernels: kernelsB, wasm2, wasmCores, wasm1 } = rounds[0].ours;
@@ -295,6 +291,13 @@ async function main(): Promise<void> {
     const nb = median(rounds.map((r) => r.np));
     const ratios = rounds.map((r) => r.np / r.ours.ours);
     line += `, numpy batched ${fmt(nb, 1)} ms (${fmt(bflops / nb / 1e6)} GFLOP/s; rounds ${rounds.map((r) => fmt(r.np, 1)).join(", ")}) → ${fmt(median(ratios), 2)}× numpy (median of the rounds' ratios; ${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)}×); grads ${e < 1e-9 ? "✓" : "✗"} ${e.toExponential(0)}`;
+  }
+  if (jx?.batch) {
+    const e = relErr(splitLike(readF64(path.join(dir, "batch.jaxbatch.out")), g0), g0);
+    const jb = median(rounds.map((r) => r.jax));
+    const ratios = rounds.map((r) => r.jax / r.ours.ours);
+    line += `; JAX ${fmt(jb, 1)} ms (compiled in ${fmt(jx.batch.compile_ms, 0)} ms, apart; rounds ${rounds.map((r) => fmt(r.jax, 1)).join(", ")}) → ${fmt(median(ratios), 2)}× JAX (${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)}×); grads ${e < 1e-9 ? "✓" : "✗"} ${e.toExponential(0)}`;
+    batchVsJax = median(ratios);
   }
   console.log(line);
 
@@ -331,8 +334,11 @@ async function main(): Promise<void> {
     for (const H of HS) {
       const s = summary[`H${H}_T200`];
       const rNp = (s.np ?? NaN) / s.ours, rTf = (s.tfjs ?? NaN) / s.ours;
-      console.log(`  H = ${H}: ${fmt(rNp, 1)}× numpy (need ≥ ${need[H]}): ${rNp >= need[H] ? "met" : "NOT met"}; ${fmt(rTf, 0)}× tfjs (need ≥ 10): ${rTf >= 10 ? "met" : "NOT met"}`);
+      const rJax = (s.jax ?? NaN) / s.ours, rHoist = (s.npHoist ?? NaN) / s.ours;
+      const hoist = H === 256 ? `; ${fmt(rHoist, 2)}× numpy hoisted (need ≥ 1): ${rHoist >= 1 ? "met" : "NOT met"}` : "";
+      console.log(`  H = ${H}: ${fmt(rNp, 1)}× numpy (need ≥ ${need[H]}): ${rNp >= need[H] ? "met" : "NOT met"}; ${fmt(rTf, 0)}× tfjs (need ≥ 10): ${rTf >= 10 ? "met" : "NOT met"}; ${fmt(rJax, 2)}× JAX (need ≥ 1): ${rJax >= 1 ? "met" : "NOT met"}${hoist}`);
     }
+    console.log(`  minibatch: ${fmt(batchVsJax, 2)}× JAX (need ≥ 1): ${batchVsJax >= 1 ? "met" : "NOT met"}`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
   console.log(`load average at end: ${load()}`);

@@ -15,9 +15,12 @@
  * with the first T₀ steps (the warm-up) spent letting h_t and Q_t settle on the trajectory, counted in nothing.
  * Then P_T Q_0 = Q_T R_T ⋯ R_1 exactly, so Σ_i λ_i is the time average of ln |det J_t| (the volume rate).
  */
-import { qr } from "../core/linalg";
-import { assert, checkAllFinite, checkInt, describe, identity, matmul, type Vec } from "../core/tensor";
+import { qr, spectralRadius } from "../core/linalg";
+import { createRng, randnVec } from "../core/random";
+import { assert, checkAllFinite, checkFiniteNumber, checkInt, checkNonNegative, describe, identity, matmul, scaleMat, type Vec } from "../core/tensor";
+import { checkActivation, type Activation } from "../rnn/activation";
 import { stepJacobian } from "../rnn/jacobian";
+import { initRnnParams } from "../rnn/params";
 import { rnnForward, rnnSizes, type RnnParams } from "../rnn/vanilla";
 
 /** Options of {@link lyapunovExponents}. */
@@ -68,4 +71,61 @@ export function lyapunovExponents(params: RnnParams, xs: Vec[], options: Lyapuno
     if (t > warmup) for (let i = 0; i < H; i++) sums[i] += Math.log(r.data[i * H + i]);
   }
   return sums.map((s) => s / (T - warmup)).sort().reverse();
+}
+
+/** Options of {@link lyapunovByGain}. */
+export interface GainSweepOptions {
+  /** H, the number of hidden units. */
+  hidden: number;
+  /** T, the length of the driven trajectory (warm-up included). */
+  steps: number;
+  /** T₀, the warm-up (default T / 5, rounded down). */
+  warmup?: number;
+  /** σ of the scalar input x_t ~ N(0, σ²) (default 0: the network runs on its own from h_0 ~ N(0, I)). */
+  inputStd?: number;
+  /** φ (default "tanh"). */
+  activation?: Activation;
+  /** Seeds the one matrix W₀, Wxh, h_0 and the inputs that every gain shares (default 0). */
+  seed?: number;
+}
+
+/** The spectrum at one recurrent gain g. */
+export interface GainSpectrum {
+  gain: number;
+  /** λ_1 ≥ … ≥ λ_H (natural log per step). */
+  exponents: Float64Array;
+  /** λ_1. */
+  largest: number;
+  /** ln ρ(Whh), the exponent of the linearisation at h = 0 (where φ′ = 1 for tanh). */
+  logSpectralRadius: number;
+}
+
+/**
+ * The Lyapunov spectrum of one network at each recurrent gain g: Whh = g W₀ with W₀ ~ N(0, 1/H) drawn once, so
+ * that Whh ~ N(0, g²/H) and only the gain changes between rows. For large H the eigenvalues of W₀ fill the unit
+ * disc (Girko's circular law), so ρ(Whh) ≈ g: below g = 1 the state falls to the fixed point 0 and λ_1 = ln ρ(Whh)
+ * < 0 (for tanh, φ′(0) = 1); above it 0 is unstable and the autonomous network becomes chaotic (λ_1 > 0) as H → ∞
+ * (the edge of chaos at g = 1; Sompolinsky, Crisanti & Sommers 1988 for the continuous-time network). A finite
+ * network can also settle on a fixed point or a cycle above g = 1 (λ_1 ≤ 0): the sweep shows what this one does.
+ * @example lyapunovByGain([0.5, 1, 2], { hidden: 32, steps: 400 }).map((r) => r.largest)
+ */
+export function lyapunovByGain(gains: readonly number[], o: GainSweepOptions): GainSpectrum[] {
+  assert(Array.isArray(gains), () => `gains: expected an array of recurrent gains g, got ${describe(gains)}`);
+  gains.forEach((g, i) => checkNonNegative(`gains[${i}]`, g));
+  assert(typeof o === "object" && o !== null, () => `o: expected { hidden, steps, … }, got ${describe(o)}`);
+  const H = checkInt("o.hidden", o.hidden, 1);
+  const T = checkInt("o.steps", o.steps, 1);
+  const warmup = o.warmup === undefined ? Math.floor(T / 5) : checkInt("o.warmup", o.warmup, 0);
+  const inputStd = o.inputStd === undefined ? 0 : checkNonNegative("o.inputStd", o.inputStd);
+  const activation = checkActivation("o.activation", o.activation ?? "tanh");
+  const seed = o.seed === undefined ? 0 : checkFiniteNumber("o.seed", o.seed);
+  const rng = createRng(seed);
+  const base = initRnnParams(rng, { input: 1, hidden: H, output: 1, activation, inputStd: 1, recurrentStd: 1 / Math.sqrt(H) });
+  const h0 = randnVec(rng, H);
+  const xs = Array.from({ length: T }, () => randnVec(rng, 1, inputStd));
+  return gains.map((gain) => {
+    const p = { ...base, Whh: scaleMat(base.Whh, gain) };
+    const exponents = lyapunovExponents(p, xs, { h0, warmup });
+    return { gain, exponents, largest: exponents[0], logSpectralRadius: Math.log(spectralRadius(p.Whh)) };
+  });
 }

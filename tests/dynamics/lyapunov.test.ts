@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { eigenvalues, spectralNorm } from "../../src/core/linalg";
+import { eigenvalues, spectralNorm, spectralRadius } from "../../src/core/linalg";
 import { createRng, randn, randnVec } from "../../src/core/random";
 import { matFrom, vecFrom, zeros, type Mat, type Vec } from "../../src/core/tensor";
-import { lyapunovExponents } from "../../src/dynamics/lyapunov";
+import { lyapunovByGain, lyapunovExponents } from "../../src/dynamics/lyapunov";
 import { jacobianProduct } from "../../src/rnn/jacobian";
 import { initRnnParams } from "../../src/rnn/params";
 import { rnnBackward, rnnForward, type RnnParams } from "../../src/rnn/vanilla";
@@ -128,5 +128,38 @@ describe("lyapunovExponents: bad input says which argument, what was expected an
   });
   it("xs that is not an array", () => {
     expect(() => lyapunovExponents(p, "abc" as unknown as Vec[])).toThrow(/xs: expected an array of input vectors/);
+  });
+});
+
+describe("lyapunovByGain", () => {
+  it("is lyapunovExponents of one network whose Whh ~ N(0, g²/H) is g times one matrix W₀", () => {
+    const rows = lyapunovByGain([0.5, 2], { hidden: 8, steps: 120, warmup: 20, inputStd: 0.5, seed: 3 });
+    // Rebuilt by hand in the order the sweep draws: the params (Wxh, W₀, Why), then h_0, then the inputs.
+    const rng = createRng(3);
+    const base = initRnnParams(rng, { input: 1, hidden: 8, output: 1, activation: "tanh", inputStd: 1, recurrentStd: 1 / Math.sqrt(8) });
+    const h0 = randnVec(rng, 8);
+    const xs = Array.from({ length: 120 }, () => randnVec(rng, 1, 0.5));
+    rows.forEach((r, k) => {
+      const g = [0.5, 2][k];
+      const Whh = { ...base.Whh, data: base.Whh.data.map((v) => v * g) };
+      const expected = lyapunovExponents({ ...base, Whh }, xs, { h0, warmup: 20 });
+      expect(r.gain).toBe(g);
+      expect(Array.from(r.exponents)).toEqual(Array.from(expected));
+      expect(r.largest).toBe(expected[0]);
+      expect(r.logSpectralRadius).toBeCloseTo(Math.log(spectralRadius(Whh)), 12);
+    });
+  });
+
+  it("below g = 1 without input the state falls to 0, where J = Whh: λ_1 = ln ρ(Whh)", () => {
+    const [r] = lyapunovByGain([0.6], { hidden: 16, steps: 1500, warmup: 300 });
+    expect(Math.abs(r.largest - r.logSpectralRadius)).toBeLessThan(1e-2);
+    expect(r.largest).toBeLessThan(0);
+  });
+
+  it("names the bad argument", () => {
+    expect(() => lyapunovByGain([1, -1], { hidden: 4, steps: 10 })).toThrow(/gains\[1\]: expected a finite number ≥ 0, got -1/);
+    expect(() => lyapunovByGain([1], { hidden: 0, steps: 10 })).toThrow(/o\.hidden: expected an integer ≥ 1, got 0/);
+    expect(() => lyapunovByGain([1], { hidden: 4, steps: 10, warmup: 10 })).toThrow(/xs: expected more than options\.warmup = 10 steps/);
+    expect(() => lyapunovByGain([1], { hidden: 4, steps: 10, activation: "elu" as "tanh" })).toThrow(/o\.activation/);
   });
 });

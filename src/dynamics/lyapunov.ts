@@ -15,11 +15,11 @@
  * with the first T₀ steps (the warm-up) spent letting h_t and Q_t settle on the trajectory, counted in nothing.
  * Then P_T Q_0 = Q_T R_T ⋯ R_1 exactly, so Σ_i λ_i is the time average of ln |det J_t| (the volume rate).
  */
-import { qr, spectralRadius } from "../core/linalg";
+import { qr, spectralNorm, spectralRadius } from "../core/linalg";
 import { createRng, randnVec } from "../core/random";
 import { assert, checkAllFinite, checkFiniteNumber, checkInt, checkNonNegative, describe, identity, matmul, scaleMat, type Vec } from "../core/tensor";
 import { checkActivation, type Activation } from "../rnn/activation";
-import { stepJacobian } from "../rnn/jacobian";
+import { jacobianProducts, stepJacobian } from "../rnn/jacobian";
 import { initRnnParams } from "../rnn/params";
 import { rnnForward, rnnSizes, type RnnParams } from "../rnn/vanilla";
 
@@ -128,4 +128,36 @@ export function lyapunovByGain(gains: readonly number[], o: GainSweepOptions): G
     const exponents = lyapunovExponents(p, xs, { h0, warmup });
     return { gain, exponents, largest: exponents[0], logSpectralRadius: Math.log(spectralRadius(p.Whh)) };
   });
+}
+
+/** What {@link gradientGrowth} returns. */
+export interface GradientGrowth {
+  /** The Lyapunov exponents along the same trajectory and steps, λ_1 first. */
+  exponents: Float64Array;
+  /** d = 0..T − T₀. */
+  distances: number[];
+  /** ‖∂h_T/∂h_{T−d}‖₂ for each distance d: how much a gradient at step T can grow or shrink going d steps back. */
+  norms: number[];
+  /** (1/d) ln ‖∂h_T/∂h_{T−d}‖₂ at the largest d = T − T₀: the measured growth rate, which tends to λ_1. */
+  rate: number;
+}
+
+/**
+ * The gradient's side of the Lyapunov spectrum: along the trajectory of {@link lyapunovExponents} (same xs and
+ * options), the norm of the Jacobian product that BPTT multiplies a gradient by, ‖∂h_T/∂h_{T−d}‖₂, for every
+ * distance d back to the warm-up, beside λ_1. Since ∂h_T/∂h_{T−d} = J_T ⋯ J_{T−d+1} and its largest singular value
+ * grows like e^{λ_1 d} (Oseledets), λ_1 > 0 means gradients explode at the rate λ_1 per step and λ_1 < 0 that they
+ * vanish at the rate |λ_1| (after Vogt et al. 2022, who relate the Lyapunov spectrum to the stability of the
+ * backward pass). The rate converges like O(1/d): the start and end directions add a constant to ln ‖·‖.
+ * @throws as {@link lyapunovExponents}; NonFiniteError when a product overflows float64 (choose a shorter xs)
+ */
+export function gradientGrowth(params: RnnParams, xs: Vec[], options: LyapunovOptions = {}): GradientGrowth {
+  const exponents = lyapunovExponents(params, xs, options);
+  const T = xs.length;
+  const warmup = options.warmup ?? 0;
+  const products = jacobianProducts(params, rnnForward(params, xs, options.h0), T); // entry t: ∂h_T/∂h_t
+  const distances = Array.from({ length: T - warmup + 1 }, (_, d) => d);
+  const norms = distances.map((d) => spectralNorm(products[T - d]));
+  const D = T - warmup;
+  return { exponents, distances, norms, rate: Math.log(norms[D]) / D };
 }

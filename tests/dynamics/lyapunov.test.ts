@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { eigenvalues, spectralNorm, spectralRadius } from "../../src/core/linalg";
 import { createRng, randn, randnVec } from "../../src/core/random";
 import { matFrom, vecFrom, zeros, type Mat, type Vec } from "../../src/core/tensor";
-import { lyapunovByGain, lyapunovExponents } from "../../src/dynamics/lyapunov";
+import { gradientGrowth, lyapunovByGain, lyapunovExponents } from "../../src/dynamics/lyapunov";
 import { jacobianProduct } from "../../src/rnn/jacobian";
 import { initRnnParams } from "../../src/rnn/params";
 import { rnnBackward, rnnForward, type RnnParams } from "../../src/rnn/vanilla";
@@ -161,5 +161,32 @@ describe("lyapunovByGain", () => {
     expect(() => lyapunovByGain([1], { hidden: 0, steps: 10 })).toThrow(/o\.hidden: expected an integer ≥ 1, got 0/);
     expect(() => lyapunovByGain([1], { hidden: 4, steps: 10, warmup: 10 })).toThrow(/xs: expected more than options\.warmup = 10 steps/);
     expect(() => lyapunovByGain([1], { hidden: 4, steps: 10, activation: "elu" as "tanh" })).toThrow(/o\.activation/);
+  });
+});
+
+describe("gradientGrowth", () => {
+  const H = 32, T = 240, warmup = 40;
+  const net = (g: number) =>
+    initRnnParams(createRng(1), { input: 1, hidden: H, output: 1, activation: "tanh", recurrentStd: g / Math.sqrt(H) });
+  const h0 = randnVec(createRng(2), H);
+
+  it("norms[d] = ‖∂h_T/∂h_{T−d}‖₂ by jacobianProduct, and the exponents are lyapunovExponents'", () => {
+    const p = net(1.5);
+    const xs = noise(3, T, 0.5);
+    const r = gradientGrowth(p, xs, { h0, warmup });
+    const trace = rnnForward(p, xs, h0);
+    expect(r.distances).toEqual(Array.from({ length: T - warmup + 1 }, (_, d) => d));
+    for (const d of [0, 1, 17, T - warmup])
+      expect(r.norms[d] / spectralNorm(jacobianProduct(p, trace, T - d, T))).toBeCloseTo(1, 12);
+    expect(Array.from(r.exponents)).toEqual(Array.from(lyapunovExponents(p, xs, { h0, warmup })));
+    expect(r.rate).toBeCloseTo(Math.log(r.norms[T - warmup]) / (T - warmup), 12);
+  });
+
+  it("the measured rate is λ_1 to O(1/d): growing for a chaotic net, shrinking for an ordered one", () => {
+    for (const g of [0.6, 3]) {
+      const r = gradientGrowth(net(g), zerosSeq(T), { h0, warmup });
+      expect(Math.abs(r.rate - r.exponents[0])).toBeLessThan(0.03);
+      expect(Math.sign(r.rate)).toBe(g < 1 ? -1 : 1);
+    }
   });
 });

@@ -51,20 +51,54 @@ export function inlineScript(code: string): string {
   return code.replace(/<\/(script)/gi, "<\\/$1").replace(/\n?\/\/# sourceMappingURL=\S*\s*$/, "\n");
 }
 
+/** What a slide deck inlines on top of a handout's KaTeX, highlight.js and chart scripts. */
+export interface DeckAssets {
+  /** KaTeX, highlight.js, reveal.js (with its white theme, whose Source Sans Pro fonts are data: URIs already) and the deck's own CSS. */
+  css: string;
+  /** reveal.js and its speaker-notes plugin (globals Reveal, RevealNotes). */
+  scripts: { name: string; code: string }[];
+}
+
 let cached: HandoutAssets | undefined;
+let cachedDeck: DeckAssets | undefined;
 
 /** Reads (once per process) the assets every handout inlines. About 0.8 MB of JS and 0.4 MB of CSS + fonts. */
 export function loadAssets(): HandoutAssets {
   if (cached) return cached;
-  const hljsCss = readFileSync(path.join(packageDir("highlight.js"), "styles", "github.min.css"), "utf8");
   const ownCss = readFileSync(path.join(__dirname, "handout.css"), "utf8");
   const bundle = (pkg: string, file: string): { name: string; code: string } => ({
     name: `${pkg} ${packageVersion(pkg)}`,
     code: inlineScript(readFileSync(path.join(packageDir(pkg), "build", file), "utf8")),
   });
   cached = {
-    css: [katexCss(), hljsCss, ownCss].join("\n"),
+    css: [katexCss(), highlightCss(), ownCss].join("\n"),
     scripts: [bundle("vega", "vega.min.js"), bundle("vega-lite", "vega-lite.min.js"), bundle("vega-embed", "vega-embed.min.js")],
   };
   return cached;
+}
+
+function highlightCss(): string {
+  return readFileSync(path.join(packageDir("highlight.js"), "styles", "github.min.css"), "utf8");
+}
+
+/**
+ * Reads (once per process) what a slide deck inlines besides the chart scripts of {@link loadAssets}: about
+ * 0.2 MB of reveal.js script and 0.6 MB of its theme (fonts included). Fails if the theme would fetch anything.
+ */
+export function loadDeckAssets(): DeckAssets {
+  if (cachedDeck) return cachedDeck;
+  const dist = path.join(packageDir("reveal.js"), "dist");
+  const version = packageVersion("reveal.js");
+  const theme = readFileSync(path.join(dist, "theme", "white.css"), "utf8");
+  // Other themes @import Google Fonts; white carries its fonts inline. Check, in case a new version changes that.
+  const remote = /@import|url\((?!\s*["']?data:)/.exec(theme);
+  if (remote) throw new Error(`loadDeckAssets: reveal.js ${version}'s white theme refers to a file ("${remote[0]}…"); decks must be self-contained`);
+  cachedDeck = {
+    css: [katexCss(), highlightCss(), readFileSync(path.join(dist, "reveal.css"), "utf8"), theme, readFileSync(path.join(__dirname, "slides.css"), "utf8")].join("\n"),
+    scripts: [
+      { name: `reveal.js ${version}`, code: inlineScript(readFileSync(path.join(dist, "reveal.js"), "utf8")) },
+      { name: `reveal.js ${version} notes`, code: inlineScript(readFileSync(path.join(dist, "plugin", "notes.js"), "utf8")) },
+    ],
+  };
+  return cachedDeck;
 }

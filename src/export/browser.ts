@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { DeckPageState } from "./slides";
 
 /** Debian's chromium, installed by src/setup/setup.sh (playwright cannot download browsers here). */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -70,11 +71,17 @@ export interface OfflineLog {
  * Opens a local HTML file in a new page with the network cut off: only the file itself may load; any other
  * request (http, https, file, …; data: URIs never reach the network) is aborted and listed in `log.blocked`.
  */
-export async function openOffline(browser: HandoutBrowser | BrowserContext, htmlFile: string): Promise<{ page: Page; log: OfflineLog; url: string }> {
+export async function openOffline(
+  browser: HandoutBrowser | BrowserContext,
+  htmlFile: string,
+  options: { query?: string; viewport?: { width: number; height: number } } = {},
+): Promise<{ page: Page; log: OfflineLog; url: string }> {
   const context = "context" in browser ? browser.context : browser;
-  const url = pathToFileURL(path.resolve(htmlFile)).href;
+  // The query (e.g. "?print-pdf" for a slide deck) is part of the file's own URL, not another request.
+  const url = pathToFileURL(path.resolve(htmlFile)).href + (options.query ?? "");
   const log: OfflineLog = { blocked: [], errors: [] };
   const page = await context.newPage();
+  if (options.viewport) await page.setViewportSize(options.viewport);
   page.on("console", (msg) => {
     if (msg.type() === "error") log.errors.push(`console.error: ${msg.text()}`);
   });
@@ -133,6 +140,38 @@ export async function printPdf(browser: HandoutBrowser, htmlFile: string, pdfFil
       outline: true,
       tagged: true,
     });
+  } finally {
+    await page.close();
+  }
+}
+
+/** Waits until a slide deck (src/export/slides.ts) has embedded its charts, fitted its slides and started reveal.js. */
+export async function waitForDeck(page: Page, timeoutMs = 30_000): Promise<DeckPageState> {
+  await page.waitForFunction(() => (window as unknown as { __deck?: { done: boolean } }).__deck?.done === true, undefined, { timeout: timeoutMs });
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  const state = await page.evaluate(() => (window as unknown as { __deck: DeckPageState }).__deck);
+  if (state.error !== undefined) throw new Error(`the deck did not start: ${state.error}`);
+  return state;
+}
+
+/**
+ * Prints a slide deck to PDF with reveal.js's print-pdf mode: one page per slide (fragments shown, no separate
+ * pages for them), the page the slide's shape, vector charts and text math as in the handouts. Fails if the deck
+ * asked for anything off-file or logged an error. Returns the number of slides.
+ */
+export async function printDeckPdf(browser: HandoutBrowser, htmlFile: string, pdfFile: string): Promise<number> {
+  const { page, log } = await openOffline(browser, htmlFile, { query: "?print-pdf" });
+  try {
+    const state = await waitForDeck(page);
+    await page.waitForFunction(() => (window as unknown as { __deck: DeckPageState }).__deck.pdfReady, undefined, { timeout: 30_000 });
+    const charts = await waitForHandout(page);
+    if (log.blocked.length > 0) throw new Error(`${htmlFile}: the deck requested ${log.blocked.join(", ")} (decks must be self-contained)`);
+    if (log.errors.length > 0) throw new Error(`${htmlFile}: errors in the deck: ${log.errors.join("; ")}`);
+    if (charts.failed > 0) throw new Error(`${htmlFile}: ${charts.failed} of ${charts.charts} charts failed to embed`);
+    await page.emulateMedia({ media: "print" });
+    // reveal.js sets @page to the slide's size (plus its margin): keep that, and print the slide backgrounds.
+    await page.pdf({ path: pdfFile, preferCSSPageSize: true, printBackground: true, tagged: true });
+    return state.slides;
   } finally {
     await page.close();
   }

@@ -4,18 +4,21 @@
  * error output, a timeout) gets no new files — its previous handouts stay as they were — and the command
  * ends non-zero after trying the others.
  *
+ * With --slides, also a reveal.js slide deck per notebook (NAME.slides.html and NAME.slides.pdf, see ./slides).
+ *
  * Usage: npm run handouts -- [--notebook PATH|FRAGMENT]… [--edition student|instructor|both] [--html-only]
- *                            [--out DIR] [--timeout SEC]
+ *                            [--slides] [--out DIR] [--timeout SEC]
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { executeNotebook, formatFailures, joinText, listNotebooks, notebookText, PROJECT_ROOT, selectNotebooks, type CellFailure } from "../notebook/index";
 import type { NotebookJson } from "../notebook/types";
-import { launchBrowser, printPdf, type HandoutBrowser } from "./browser";
+import { launchBrowser, printDeckPdf, printPdf, type HandoutBrowser } from "./browser";
 import { escapeHtml } from "./markdown";
 import { editionNotebook, type Edition } from "./edition";
 import { notebookTitle, renderHandout, type RenderedHandout } from "./render";
+import { renderDeck } from "./slides";
 
 export const EDITIONS: readonly Edition[] = ["student", "instructor"];
 /** The edition written when none is asked for; its files carry no edition suffix. */
@@ -26,6 +29,8 @@ export interface HandoutsOptions {
   notebooks: string[];
   editions: Edition[];
   htmlOnly: boolean;
+  /** Also write each notebook's slide deck (NAME.slides.html, and its PDF unless htmlOnly). */
+  slides?: boolean;
   /** The output folder (--out): created level by level if missing, see {@link prepareOutDir}. */
   outDir: string;
   /** Budget per notebook, kernel start included: in (0, {@link MAX_TIMEOUT_SEC}]. */
@@ -124,7 +129,7 @@ export function prepareOutDir(outDir: string): void {
  * edition. The edition as a notebook to hand out always names its edition ("02-jacobians.student.ipynb"), so it
  * never takes the source notebook's name.
  */
-export function handoutFileName(notebook: string, edition: Edition, ext: "html" | "pdf" | "ipynb"): string {
+export function handoutFileName(notebook: string, edition: Edition, ext: "html" | "pdf" | "ipynb" | "slides.html" | "slides.pdf"): string {
   const base = path.basename(notebook).replace(/\.ipynb$/, "");
   return `${base}${edition === DEFAULT_EDITION && ext !== "ipynb" ? "" : `.${edition}`}.${ext}`;
 }
@@ -184,7 +189,7 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
   const notebooks = selectNotebooks(options.notebooks);
   prepareOutDir(options.outDir);
   const editions = options.editions.join(" + ");
-  log(`handouts: ${notebooks.length} notebook${notebooks.length === 1 ? "" : "s"}, ${editions} edition${options.editions.length > 1 ? "s" : ""}, ${options.htmlOnly ? "HTML only" : "HTML + PDF"} → ${relative(options.outDir)}/`);
+  log(`handouts: ${notebooks.length} notebook${notebooks.length === 1 ? "" : "s"}, ${editions} edition${options.editions.length > 1 ? "s" : ""}, ${options.htmlOnly ? "HTML only" : "HTML + PDF"}${options.slides ? " + slides" : ""} → ${relative(options.outDir)}/`);
   let browser: HandoutBrowser | undefined;
   const results: HandoutResult[] = [];
   try {
@@ -247,6 +252,24 @@ export async function buildHandouts(options: HandoutsOptions): Promise<HandoutRe
           writeFileSync(ipynbTmp, notebookText(editionNotebook(source, edition)));
           temps.push(ipynbTmp);
           staged.push({ tmp: ipynbTmp, final: ipynb });
+          if (options.slides) {
+            const deck = await renderDeck(run.notebook, { edition, sourcePath: shown, notebookDir: path.dirname(file) });
+            const deckHtml = path.join(options.outDir, handoutFileName(file, edition, "slides.html"));
+            const deckTmp = path.join(options.outDir, `.${path.basename(deckHtml, ".html")}.tmp-${process.pid}.html`);
+            writeFileSync(deckTmp, deck.html);
+            temps.push(deckTmp);
+            staged.push({ tmp: deckTmp, final: deckHtml });
+            let printed = "";
+            if (!options.htmlOnly) {
+              browser ??= await launchBrowser();
+              const deckPdf = path.join(options.outDir, handoutFileName(file, edition, "slides.pdf"));
+              const deckPdfTmp = path.join(options.outDir, `.${path.basename(deckPdf)}.tmp-${process.pid}`);
+              temps.push(deckPdfTmp);
+              printed = `, ${await printDeckPdf(browser, deckTmp, deckPdfTmp)} after fitting`;
+              staged.push({ tmp: deckPdfTmp, final: deckPdf });
+            }
+            log(`  ${edition} slides: ${deck.slides} slide${deck.slides === 1 ? "" : "s"}${deck.byHeadings ? " (one per ## heading)" : " (slide_type metadata)"}${printed}`);
+          }
           const omitted = handout.omittedCells.length > 0 ? `, ${handout.omittedCells.length} cell(s) omitted` : "";
           log(`  ${edition}: "${handout.title}", ${handout.sections.length} sections, ${handout.charts} chart${handout.charts === 1 ? "" : "s"}${omitted}`);
         }
@@ -290,10 +313,10 @@ function readHandoutHead(file: string): { title: string; source: string } {
 export function renderIndex(outDir: string, notebooks: readonly string[] = listNotebooks()): string {
   const linksFor = (base: string): string[] =>
     EDITIONS.flatMap((edition) =>
-      (["html", "pdf", "ipynb"] as const).flatMap((ext) => {
+      (["html", "pdf", "ipynb", "slides.html", "slides.pdf"] as const).flatMap((ext) => {
         const name = handoutFileName(`${base}.ipynb`, edition, ext);
         if (!existsSync(path.join(outDir, name))) return [];
-        const kind = ext === "ipynb" ? "notebook" : ext.toUpperCase();
+        const kind = { html: "HTML", pdf: "PDF", ipynb: "notebook", "slides.html": "slides", "slides.pdf": "slides PDF" }[ext];
         return [`<a href="${encodeURI(name)}">${edition === DEFAULT_EDITION ? "" : `${edition} `}${kind}</a>`];
       }),
     );
@@ -319,7 +342,7 @@ export function renderIndex(outDir: string, notebooks: readonly string[] = listN
   });
   const others = existsSync(outDir)
     ? [...new Set(readdirSync(outDir)
-        .filter((f) => f.endsWith(".html") && f !== "index.html" && !f.startsWith("."))
+        .filter((f) => f.endsWith(".html") && !f.endsWith(".slides.html") && f !== "index.html" && !f.startsWith("."))
         .map((f) => f.replace(/(\.instructor)?\.html$/, "")))]
         .filter((base) => !listed.has(base))
         .sort()
@@ -366,6 +389,8 @@ const USAGE = `Usage: npm run handouts -- [options]
                                 student (default) omits cells tagged "solution"; instructor keeps them
                                 (files named NAME.instructor.html/.pdf)
   --html-only                   skip the PDFs (no browser needed)
+  --slides                      also a slide deck per notebook: NAME.slides.html (reveal.js, offline) and
+                                NAME.slides.pdf (one page a slide)
   --out DIR                     output folder (default: handouts/ in the project root)
   --timeout SEC                 budget per notebook, kernel start included (default: 300; at most 1000000)
   --help                        this text`;
@@ -378,6 +403,7 @@ export function parseHandoutsArgs(argv: string[]): HandoutsOptions | "help" {
       notebook: { type: "string", short: "n", multiple: true },
       edition: { type: "string", default: DEFAULT_EDITION },
       "html-only": { type: "boolean", default: false },
+      slides: { type: "boolean", default: false },
       out: { type: "string", default: path.join(PROJECT_ROOT, "handouts") },
       timeout: { type: "string", default: "300" },
       help: { type: "boolean", short: "h", default: false },
@@ -395,6 +421,7 @@ export function parseHandoutsArgs(argv: string[]): HandoutsOptions | "help" {
     notebooks: values.notebook ?? [],
     editions: edition === "both" ? [...EDITIONS] : [edition],
     htmlOnly: values["html-only"] ?? false,
+    slides: values.slides ?? false,
     outDir: path.resolve(values.out ?? path.join(PROJECT_ROOT, "handouts")),
     timeoutSec,
   };

@@ -110,14 +110,7 @@ function asText(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
 
-interface PageState {
-  md: ReturnType<typeof createMarkdown>;
-  env: MarkdownEnv;
-  charts: number;
-  svgs: number;
-}
-
-async function renderChart(spec: TopLevelSpec, svg: string | undefined, description: string, page: PageState): Promise<string> {
+async function renderChart(spec: TopLevelSpec, svg: string | undefined, description: string, page: NotebookPage): Promise<string> {
   const n = ++page.charts;
   const staticSvg = prefixSvgIds(svg ?? (await renderSvg(spec)), `c${n}-`);
   return (
@@ -129,7 +122,7 @@ async function renderChart(spec: TopLevelSpec, svg: string | undefined, descript
 }
 
 /** The richest representation of one display_data/execute_result bundle that a static page can show. */
-async function renderBundle(data: MimeBundle, page: PageState): Promise<string> {
+async function renderBundle(data: MimeBundle, page: NotebookPage): Promise<string> {
   const plain = data["text/plain"] !== undefined ? stripAnsi(asText(data["text/plain"])) : "";
   if (data[VEGALITE_MIME] !== undefined) {
     const spec = (typeof data[VEGALITE_MIME] === "string" ? JSON.parse(data[VEGALITE_MIME] as string) : data[VEGALITE_MIME]) as TopLevelSpec;
@@ -156,7 +149,7 @@ async function renderBundle(data: MimeBundle, page: PageState): Promise<string> 
   return "";
 }
 
-async function renderOutputs(outputs: CellOutput[], page: PageState): Promise<string> {
+async function renderOutputs(outputs: CellOutput[], page: NotebookPage): Promise<string> {
   const parts: string[] = [];
   // Consecutive stream chunks of the same stream read as one block, as in Jupyter.
   let stream: { name: string; text: string } | undefined;
@@ -190,7 +183,7 @@ export function notebookTitle(notebook: NotebookJson): string | undefined {
 }
 
 /** The first level-1 heading of the notebook: its text, and where it is (to leave it out of the body). */
-function findTitle(notebook: NotebookJson, md: PageState["md"]): { title: string; source: string; cellIndex: number } | undefined {
+function findTitle(notebook: NotebookJson, md: NotebookPage["md"]): { title: string; source: string; cellIndex: number } | undefined {
   for (const [cellIndex, cell] of notebook.cells.entries()) {
     if (cell.cell_type !== "markdown") continue;
     const tokens = md.parse(joinText(cell.source), { mathErrors: [] });
@@ -202,12 +195,121 @@ function findTitle(notebook: NotebookJson, md: PageState["md"]): { title: string
 }
 
 /** Renders markdown with its first h1 removed (the title block shows it). */
-function renderWithoutFirstH1(source: string, page: PageState): string {
+function renderWithoutFirstH1(source: string, page: NotebookPage): string {
   const tokens = page.md.parse(source, page.env);
   const open = tokens.findIndex((t) => t.type === "heading_open" && t.tag === "h1");
   const close = tokens.findIndex((t, i) => i > open && t.type === "heading_close");
   if (open >= 0 && close > open) tokens.splice(open, close - open + 1);
   return page.md.renderer.render(tokens, page.md.options, page.env);
+}
+
+/**
+ * What rendering one notebook's cells collects, shared by the handout (renderHandout) and the slide deck
+ * (src/export/slides.ts), so that both show a cell the same way.
+ */
+export interface NotebookPage {
+  md: ReturnType<typeof createMarkdown>;
+  env: MarkdownEnv;
+  charts: number;
+  svgs: number;
+  options: RenderOptions;
+  language: string;
+  /** From the notebook's first level-1 heading (else the file name). */
+  title: string;
+  /** Where that heading is: its cell is rendered without it (the title block shows it). */
+  found: { title: string; source: string; cellIndex: number } | undefined;
+  omittedCells: number[];
+  mathErrors: HandoutMathError[];
+  externalReferences: HandoutExternalReference[];
+}
+
+/** Starts rendering `notebook`: the title, and empty lists of what the cells will report. */
+export function startPage(notebook: NotebookJson, options: RenderOptions): NotebookPage {
+  const md = createMarkdown();
+  const found = findTitle(notebook, md);
+  const fileName = options.sourcePath.split(/[\\/]/).pop()?.replace(/\.ipynb$/, "") ?? options.sourcePath;
+  return {
+    md,
+    env: { mathErrors: [] },
+    charts: 0,
+    svgs: 0,
+    options,
+    language: String(notebook.metadata.language_info?.name ?? notebook.metadata.kernelspec?.language ?? "typescript"),
+    title: found?.title.trim() || fileName,
+    found,
+    omittedCells: [],
+    mathErrors: [],
+    externalReferences: [],
+  };
+}
+
+/** A cell's HTML with its images inlined; what would still be fetched is recorded under its number. */
+function offline(page: NotebookPage, html: string, index: number, inlineImage?: (src: string) => string | undefined): string {
+  const kept = keepOffline(html, inlineImage);
+  for (const r of kept.references) page.externalReferences.push({ cellNumber: index + 1, ...r });
+  return kept.html;
+}
+
+/**
+ * One cell as a `<div class="cell …" data-cell="N">` block: markdown rendered (its first H1 left out when it is
+ * the title), code highlighted with its outputs (honouring hide-input / hide-output), solutions labelled. Returns
+ * "" for a cell that is not in the edition (recorded in `page.omittedCells`) or shows nothing.
+ */
+export async function renderCell(cell: NotebookCell, index: number, page: NotebookPage): Promise<string> {
+  const tags = tagsOf(cell);
+  const isSolution = tags.includes(TAGS.solution);
+  if (!inEdition(cell, page.options.edition)) {
+    page.omittedCells.push(index + 1);
+    return "";
+  }
+  const before = page.env.mathErrors.length;
+  const classes = ["cell", cell.cell_type, ...(isSolution ? ["solution"] : [])].join(" ");
+  const label = isSolution ? `<div class="solution-label">Solution</div>` : "";
+  let html = "";
+  if (cell.cell_type === "markdown") {
+    const source = joinText(cell.source);
+    const rendered = page.found && page.found.cellIndex === index ? renderWithoutFirstH1(source, page) : page.md.render(source, page.env);
+    const body = offline(page, rendered, index, imageResolver(cell, page.options.notebookDir));
+    if (body.trim() !== "") html = `<div class="${classes}" data-cell="${index + 1}">${label}${body}</div>`;
+  } else if (cell.cell_type === "code") {
+    const source = joinText(cell.source).replace(/\s+$/, "");
+    const input = tags.includes(TAGS.hideInput) || source === "" ? "" : `<div class="input">${highlightCode(source, page.language)}</div>`;
+    const outputs = tags.includes(TAGS.hideOutput) ? "" : offline(page, await renderOutputs(cell.outputs, page), index);
+    if (input !== "" || outputs !== "") {
+      html = `<div class="${classes}" data-cell="${index + 1}">${label}${input}${outputs ? `<div class="outputs">${outputs}</div>` : ""}</div>`;
+    }
+  } else {
+    const raw = joinText(cell.source);
+    if (raw.trim() !== "") html = `<div class="${classes}" data-cell="${index + 1}"><pre>${escapeHtml(raw)}</pre></div>`;
+  }
+  for (const e of page.env.mathErrors.slice(before)) page.mathErrors.push({ cellNumber: index + 1, ...e });
+  return html;
+}
+
+/** The title as HTML (its inline markdown and math rendered), for the title block. */
+export function titleHtml(notebook: NotebookJson, page: NotebookPage): string {
+  const found = page.found;
+  const titleCell = found ? notebook.cells[found.cellIndex] : undefined;
+  return found && titleCell && found.source.trim()
+    ? offline(page, page.md.renderInline(found.source, page.env), found.cellIndex, imageResolver(titleCell, page.options.notebookDir))
+    : escapeHtml(page.title);
+}
+
+/** "Student edition", or "Instructor edition (with solutions)". */
+export function editionNote(edition: Edition): string {
+  return edition === "instructor" ? "Instructor edition (with solutions)" : "Student edition";
+}
+
+/** The inlined Vega, Vega-Lite and vega-embed scripts, when the page has charts (else ""). */
+export function chartScripts(page: NotebookPage, assets: HandoutAssets): string {
+  return page.charts > 0 ? assets.scripts.map((s) => `<script data-lib="${escapeHtml(s.name)}">${s.code}</script>`).join("\n") : "";
+}
+
+/** The text of the level-2 headings in `html`, in order. */
+export function h2Texts(html: string): string[] {
+  return Array.from(html.matchAll(/<h2[^>]*>([\s\S]*?)<\/h2>/g), (m) =>
+    m[1]!.replace(/<[^>]+>/g, "").replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").trim(),
+  );
 }
 
 /**
@@ -219,63 +321,17 @@ function renderWithoutFirstH1(source: string, page: PageState): string {
  */
 export async function renderHandout(notebook: NotebookJson, options: RenderOptions): Promise<RenderedHandout> {
   const assets = options.assets ?? loadAssets();
-  const md = createMarkdown();
-  const page: PageState = { md, env: { mathErrors: [] }, charts: 0, svgs: 0 };
-  const language = String(notebook.metadata.language_info?.name ?? notebook.metadata.kernelspec?.language ?? "typescript");
-  const found = findTitle(notebook, md);
-  const fileName = options.sourcePath.split(/[\\/]/).pop()?.replace(/\.ipynb$/, "") ?? options.sourcePath;
-  const title = found?.title.trim() || fileName;
-
+  const page = startPage(notebook, options);
+  const { title } = page;
   const body: string[] = [];
-  const omittedCells: number[] = [];
-  const mathErrors: HandoutMathError[] = [];
-  const externalReferences: HandoutExternalReference[] = [];
-  // A cell's HTML with its images inlined; what would still be fetched is recorded under its number.
-  const offline = (html: string, index: number, inlineImage?: (src: string) => string | undefined): string => {
-    const kept = keepOffline(html, inlineImage);
-    for (const r of kept.references) externalReferences.push({ cellNumber: index + 1, ...r });
-    return kept.html;
-  };
   for (const [index, cell] of notebook.cells.entries()) {
-    const tags = tagsOf(cell);
-    const isSolution = tags.includes(TAGS.solution);
-    if (!inEdition(cell, options.edition)) {
-      omittedCells.push(index + 1);
-      continue;
-    }
-    const before = page.env.mathErrors.length;
-    const classes = ["cell", cell.cell_type, ...(isSolution ? ["solution"] : [])].join(" ");
-    const label = isSolution ? `<div class="solution-label">Solution</div>` : "";
-    if (cell.cell_type === "markdown") {
-      const source = joinText(cell.source);
-      const rendered = found && found.cellIndex === index ? renderWithoutFirstH1(source, page) : md.render(source, page.env);
-      const html = offline(rendered, index, imageResolver(cell, options.notebookDir));
-      if (html.trim() !== "") body.push(`<div class="${classes}" data-cell="${index + 1}">${label}${html}</div>`);
-    } else if (cell.cell_type === "code") {
-      const source = joinText(cell.source).replace(/\s+$/, "");
-      const input = tags.includes(TAGS.hideInput) || source === "" ? "" : `<div class="input">${highlightCode(source, language)}</div>`;
-      const outputs = tags.includes(TAGS.hideOutput) ? "" : offline(await renderOutputs(cell.outputs, page), index);
-      if (input !== "" || outputs !== "") {
-        body.push(`<div class="${classes}" data-cell="${index + 1}">${label}${input}${outputs ? `<div class="outputs">${outputs}</div>` : ""}</div>`);
-      }
-    } else {
-      const raw = joinText(cell.source);
-      if (raw.trim() !== "") body.push(`<div class="${classes}" data-cell="${index + 1}"><pre>${escapeHtml(raw)}</pre></div>`);
-    }
-    for (const e of page.env.mathErrors.slice(before)) mathErrors.push({ cellNumber: index + 1, ...e });
+    const html = await renderCell(cell, index, page);
+    if (html !== "") body.push(html);
   }
-
-  const sections = Array.from(body.join("\n").matchAll(/<h2[^>]*>([\s\S]*?)<\/h2>/g), (m) =>
-    m[1]!.replace(/<[^>]+>/g, "").replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">").trim(),
-  );
-  const editionNote = options.edition === "instructor" ? "Instructor edition (with solutions)" : "Student edition";
+  const sections = h2Texts(body.join("\n"));
   const date = options.date ?? today();
-  const titleCell = found ? notebook.cells[found.cellIndex] : undefined;
-  const heading =
-    found && titleCell && found.source.trim()
-      ? offline(md.renderInline(found.source, page.env), found.cellIndex, imageResolver(titleCell, options.notebookDir))
-      : escapeHtml(title);
-  const scripts = page.charts > 0 ? assets.scripts.map((s) => `<script data-lib="${escapeHtml(s.name)}">${s.code}</script>`).join("\n") : "";
+  const heading = titleHtml(notebook, page);
+  const scripts = chartScripts(page, assets);
 
   const html = `<!DOCTYPE html>
 <html lang="en">
@@ -293,29 +349,30 @@ ${assets.css}
 <body class="edition-${options.edition}">
 <header class="title-block">
 <h1>${heading}</h1>
-<p class="meta"><span class="edition">${editionNote}</span> · <time datetime="${escapeHtml(date)}">${escapeHtml(date)}</time> · source: <code>${escapeHtml(options.sourcePath)}</code></p>
+<p class="meta"><span class="edition">${editionNote(options.edition)}</span> · <time datetime="${escapeHtml(date)}">${escapeHtml(date)}</time> · source: <code>${escapeHtml(options.sourcePath)}</code></p>
 </header>
 <main>
 ${body.join("\n")}
 </main>
 ${scripts}
-<script>${BOOT_SCRIPT}</script>
+<script>${CHART_BOOT_SCRIPT}</script>
 </body>
 </html>
 `;
-  return { html, title, sections, charts: page.charts, omittedCells, mathErrors, externalReferences };
+  const { charts, omittedCells, mathErrors, externalReferences } = page;
+  return { html, title, sections, charts, omittedCells, mathErrors, externalReferences };
 }
 
 /**
  * Runs in the page: replaces each chart's static SVG by a live vega-embed view (SVG renderer, so printing
  * keeps vector charts). Keeps the static SVG when embedding fails. Publishes progress in window.__handout,
- * which the PDF printer and the tests wait on.
+ * which the PDF printer and the tests wait on, and window.__handoutCharts, a promise the slide deck waits on.
  */
-const BOOT_SCRIPT = `
+export const CHART_BOOT_SCRIPT = `
 (function () {
   var figures = document.querySelectorAll("figure.chart");
   var state = (window.__handout = { charts: figures.length, embedded: 0, failed: 0, done: false });
-  if (figures.length === 0 || typeof vegaEmbed !== "function") { state.done = true; return; }
+  if (figures.length === 0 || typeof vegaEmbed !== "function") { state.done = true; window.__handoutCharts = Promise.resolve(); return; }
   var jobs = Array.prototype.map.call(figures, function (figure) {
     var spec = JSON.parse(figure.querySelector("script.chart-spec").textContent);
     var live = document.createElement("div");
@@ -331,6 +388,6 @@ const BOOT_SCRIPT = `
       console.error("chart " + figure.id + " kept as static SVG: " + error);
     });
   });
-  Promise.all(jobs).then(function () { state.done = true; });
+  window.__handoutCharts = Promise.all(jobs).then(function () { state.done = true; });
 })();
 `;

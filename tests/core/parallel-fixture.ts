@@ -4,6 +4,7 @@ import { nativeKernels } from "../../src/core/native/native";
 import { createRng, randnVec } from "../../src/core/random";
 import { rnnBackwardBatch, rnnForwardBatch } from "../../src/rnn/batch";
 import { initRnnParams } from "../../src/rnn/params";
+import { rnnBackward, rnnForward } from "../../src/rnn/vanilla";
 import { simdKernels } from "../../src/core/wasm/simd";
 import { kernelPair } from "../../src/core/wasm/threads";
 
@@ -36,4 +37,19 @@ export function nativeBatchGrads(): { native: boolean; grads: Float64Array[]; hT
   const tr = rnnForwardBatch(p, xs);
   const { grads } = rnnBackwardBatch(p, xs, tr, dys);
   return { native: nativeKernels() !== null, grads: [grads.Wxh.data, grads.Whh.data, grads.bh, grads.Why.data, grads.by], hT: tr.hs[T].data.slice() };
+}
+
+/**
+ * One sequence's gradients (and its last hidden state) through the native kernels at H = 129: the recurrence's
+ * mat-vecs split by rows, on two threads in the main thread, one after the other in a worker; the same numbers.
+ */
+export function nativeSequenceGrads(): { native: boolean; grads: Float64Array[]; hT: Float64Array } {
+  const I = 5, H = 129, O = 3, T = 260; // T·H·(I + H + O) ≈ 4.6e6: on two threads in the main thread
+  const rng = createRng(22);
+  const p = initRnnParams(rng, { input: I, hidden: H, output: O, activation: "tanh", recurrentStd: 0.9 / Math.sqrt(H) });
+  const xs = Array.from({ length: T }, () => randnVec(rng, I));
+  const dys = Array.from({ length: T }, () => randnVec(rng, O));
+  const tr = rnnForward(p, xs);
+  const { grads } = rnnBackward(p, xs, tr, dys);
+  return { native: nativeKernels() !== null, grads: [grads.Wxh.data, grads.Whh.data, grads.bh, grads.Why.data, grads.by], hT: tr.hs[T].slice() };
 }

@@ -21,6 +21,7 @@
 #include <cblas.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,7 @@ struct pass {
   int threads;
   phase_fn fn;
   pthread_barrier_t barrier;
+  atomic_int arrived, generation, slow; /* the per-step barrier of a row-split recurrence (step_barrier) */
 };
 
 /* The range [r0, r1) of R rows (or sequences) that part k of 2 takes. */
@@ -195,6 +197,106 @@ static void step_product(int B, int M, int H, const double *a, const double *w, 
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, H, H, 1, a, H, w, H, 1, c, H);
 }
 
+/* One sequence at H ≥ ROW_SPLIT_MIN: the recurrence's mat-vec of each step split by rows between the two parts
+ * (each computes its half of z_t += W h_{t−1}, then of h_t = φ(z_t)), with a barrier per step, as OpenBLAS
+ * threads numpy's mat-vecs. For one sequence the split by sequences leaves the helper idle through the
+ * recurrence, and at H = 256 the 400 mat-vecs were 2.0–2.3 ms of a 4.5 ms pass (issue 7). Run by one thread,
+ * the same two half mat-vecs run one after the other: the same numbers, bit for bit. */
+#define ROW_SPLIT_MIN 128
+static int row_split(const pass_t *p) { return p->B == 1 && p->H >= ROW_SPLIT_MIN; }
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CPU_RELAX() __builtin_ia32_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+
+/* The two parts meet once per step: a spin on a generation counter (a futex round trip, ≈ 10 µs on this VM,
+ * would cost more than the half mat-vec it waits for), yielding the core after a while. On a busy machine a
+ * partner that is descheduled can make every step wait a time slice (measured: 125 ms instead of 2 ms at H = 128
+ * with a load of 12 on 2 cores), so a part that had to yield says so (slow), and at the next barrier the last to
+ * arrive decides for both, in the generation word's low bit, that part 0's thread runs the rest alone: the same
+ * half mat-vecs one after the other, so the same numbers. Returns 1 from then on. The atomics order each part's
+ * writes before the other's reads. */
+static int step_barrier(pass_t *p) {
+  const int g = atomic_load_explicit(&p->generation, memory_order_acquire);
+  if (atomic_fetch_add_explicit(&p->arrived, 1, memory_order_acq_rel) == 1) {
+    const int solo = atomic_load_explicit(&p->slow, memory_order_relaxed);
+    atomic_store_explicit(&p->arrived, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->generation, (g + 2) | solo, memory_order_release);
+    return solo;
+  }
+  int now;
+  for (int i = 0; (now = atomic_load_explicit(&p->generation, memory_order_acquire)) == g; i++)
+    if (i < 4096)
+      CPU_RELAX();
+    else {
+      atomic_store_explicit(&p->slow, 1, memory_order_relaxed);
+      sched_yield();
+    }
+  return now & 1;
+}
+
+/* The parts [q0, q1] this thread runs in a row-split recurrence: its own, or both when it runs alone; 0 when
+ * it has nothing (more) to run. */
+static int own_parts(const pass_t *p, int k, int alone, int *q0, int *q1) {
+  if (alone && k == 1) return 0; /* part 0's thread runs both */
+  *q0 = alone ? 0 : k;
+  *q1 = alone ? 1 : k;
+  return 1;
+}
+
+/* Forward phase 1, row-split: z_t[r0..r1) += W[r0..r1) h_{t−1}, h_t[r0..r1) = φ(z_t[r0..r1)) per part. */
+static void forward_rows(pass_t *p, int k) {
+  const int T = p->T, H = p->H;
+  int q0, q1, r0, r1, alone = p->threads == 1;
+  if (!own_parts(p, k, alone, &q0, &q1)) return;
+  for (int t = 1; t <= T; t++) {
+    const size_t o = (size_t)(t - 1) * H;
+    for (int q = q0; q <= q1; q++) {
+      half(H, q, &r0, &r1);
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, r1 - r0, H, 1, p->w + (size_t)r0 * H, H, p->h + o, 1, 1,
+                  p->z + o + r0, 1);
+      if (act(p->kind, r1 - r0, p->z + o + r0, p->h + o + H + r0)) p->bad[q] = t;
+    }
+    if (!alone && step_barrier(p)) { /* from here on, part 0's thread alone */
+      alone = 1;
+      if (!own_parts(p, k, alone, &q0, &q1)) return;
+    }
+    if (p->bad[0] == t || p->bad[1] == t) return; /* == t: the partner may already have flagged its next step */
+  }
+}
+
+/* Backward phase 1, row-split (w = Whhᵀ): z̄_t[r0..r1) = h̄_t[r0..r1) ⊙ φ′ per part; then, with all of z̄_t,
+ * h̄_{t−1}[r0..r1) += w[r0..r1) z̄_t. */
+static void backward_rows(pass_t *p, int k) {
+  const int T = p->T, H = p->H;
+  int q0, q1, r0, r1, alone = p->threads == 1;
+  if (!own_parts(p, k, alone, &q0, &q1)) return;
+  for (int t = T; t >= 1; t--) {
+    const size_t o = (size_t)(t - 1) * H;
+    for (int q = q0; q <= q1; q++) {
+      half(H, q, &r0, &r1);
+      if (dact(p->kind, r1 - r0, p->dh + o + H + r0, p->z_in + o + r0, p->h + o + H + r0, p->dz + o + r0))
+        p->bad[q] = t;
+    }
+    if (!alone && step_barrier(p)) { /* from here on, part 0's thread alone */
+      alone = 1;
+      if (!own_parts(p, k, alone, &q0, &q1)) return;
+    }
+    if (p->bad[0] == t || p->bad[1] == t) return; /* == t: the partner may already have flagged its next step */
+    for (int q = q0; q <= q1; q++) {
+      half(H, q, &r0, &r1);
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, r1 - r0, H, 1, p->w + (size_t)r0 * H, H, p->dz + o, 1, 1,
+                  p->dh + o + r0, 1);
+    }
+  }
+  for (int q = q0; q <= q1; q++) {
+    half(H, q, &r0, &r1);
+    if (nonfinite_row(r1 - r0, p->dh + r0)) p->bad[q] = 0;
+  }
+}
+
 /* forward, phases 0 | 1 | 2:  Z = X Wxhᵀ + 1 bhᵀ | Z_t += H_{t−1} Whhᵀ, H_t = φ(Z_t) | Y = H_{1..T} Whyᵀ + 1 byᵀ
  * (w = Whh when B = 1, else Whhᵀ) */
 static void forward_phase(pass_t *p, int k, int phase) {
@@ -206,6 +308,8 @@ static void forward_phase(pass_t *p, int k, int phase) {
     if (r1 > r0)
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, H, I, 1, p->x + (size_t)r0 * I, I, p->wxt, H,
                   1, p->z + (size_t)r0 * H, H);
+  } else if (phase == 1 && row_split(p)) {
+    forward_rows(p, k);
   } else if (phase == 1) {
     half(B, k, &r0, &r1);
     p->bad[k] = -1;
@@ -245,6 +349,8 @@ static void backward_phase(pass_t *p, int k, int phase) {
     }
     half(B, k, &r0, &r1);
     memset(p->dh + (size_t)r0 * H, 0, (size_t)(r1 - r0) * H * 8);
+  } else if (phase == 1 && row_split(p)) {
+    backward_rows(p, k);
   } else if (phase == 1) {
     half(B, k, &r0, &r1);
     const int m = (r1 - r0) * H;
@@ -343,6 +449,9 @@ static void run_pass(pass_t *p, phase_fn fn, int may_use_helper) {
     return;
   }
   pthread_barrier_init(&p->barrier, NULL, 2);
+  atomic_init(&p->arrived, 0);
+  atomic_init(&p->generation, 0);
+  atomic_init(&p->slow, 0);
   pthread_mutex_lock(&helper_mu);
   helper_pass = p;
   const unsigned long job = ++helper_posted;

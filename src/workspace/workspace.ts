@@ -114,9 +114,11 @@ function writeRecord(workspace: string, record: WorkspaceRecord): void {
 
 /** Makes the workspace folder if needed and checks that files can be created in it; WorkspaceError otherwise. */
 function prepareWorkspace(workspace: string): void {
+  if (existsSync(workspace) && !statSync(workspace).isDirectory()) {
+    throw new WorkspaceError(`cannot use ${workspace} as the workspace: it is a file, not a folder. Move the file away, or choose another folder with --workspace DIR.`);
+  }
   try {
     mkdirSync(workspace, { recursive: true });
-    if (!statSync(workspace).isDirectory()) throw Object.assign(new Error("not a folder"), { code: "ENOTDIR" });
     const probe = path.join(workspace, `.write-test-${process.pid}`);
     writeFileSync(probe, "");
     unlinkSync(probe);

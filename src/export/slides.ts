@@ -5,7 +5,7 @@
  * Slide breaks follow Jupyter's `slideshow.slide_type` cell metadata (what RISE and `nbconvert --to slides` read):
  * "slide" starts a slide, "subslide" a slide below the current one (reveal.js's vertical stack), "fragment" shows
  * the cell on the next click, "notes" puts it in the speaker notes, "skip" leaves it out, "-" (or none) continues the
- * slide. A notebook that sets none gets a slide per `## heading`. Either way, in the browser, a slide taller or
+ * slide. A notebook that sets none gets a slide per `## heading` (a markdown cell is cut where one starts inside it). Either way, in the browser, a slide taller or
  * wider than 1280 × 720 is fitted before reveal.js starts: split at cell (then paragraph, output, line) boundaries
  * where the deck was made by headings, shrunk (CSS zoom) where the author chose the breaks or a piece is still too big.
  */
@@ -32,9 +32,12 @@ export function slideTypeOf(cell: NotebookCell, cellNumber = 0): SlideType {
   throw new Error(`cell ${cellNumber}: slideshow.slide_type must be one of ${SLIDE_TYPES.join(", ")}; got ${JSON.stringify(type)}`);
 }
 
-/** One slide: the cells it shows (some as fragments) and those that are its speaker notes, as 0-based cell indices. */
+/**
+ * One slide: the cells it shows (some as fragments) and those that are its speaker notes, as 0-based cell indices.
+ * `part` is the piece of a markdown cell that a deck made by headings cut at a `##` heading inside the cell.
+ */
 export interface PlannedSlide {
-  cells: { index: number; fragment: boolean }[];
+  cells: { index: number; fragment: boolean; part?: string }[];
   notes: number[];
 }
 
@@ -45,12 +48,29 @@ export interface SlidePlan {
   byHeadings: boolean;
 }
 
-/** Whether a markdown cell begins with a level-2 heading (`## …`), where a deck made by headings starts a slide. */
-function startsWithH2(cell: NotebookCell): boolean {
-  if (cell.cell_type !== "markdown") return false;
-  const text = (Array.isArray(cell.source) ? cell.source.join("") : cell.source).trimStart();
-  return /^##[ \t]/.test(text) || /^[^\n]+\n-{2,}[ \t]*(\n|$)/.test(text);
+/**
+ * A markdown cell's text cut before each `## heading` line (ATX, outside fenced code): where a deck made by
+ * headings starts a slide, also in the middle of a cell.
+ * @example splitAtH2("Intro\n\n## A\ntext\n## B\n") // ["Intro\n\n", "## A\ntext\n", "## B\n"]
+ */
+export function splitAtH2(source: string): string[] {
+  const parts: string[] = [];
+  let current = "";
+  let fence: string | undefined;
+  for (const line of source.split(/(?<=\n)/)) {
+    const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (marker && (fence === undefined || (marker[0] === fence[0] && marker.length >= fence.length))) fence = fence === undefined ? marker : undefined;
+    else if (fence === undefined && /^ {0,3}##(?:[ \t]|$)/.test(line) && current.trim() !== "") {
+      parts.push(current);
+      current = "";
+    }
+    current += line;
+  }
+  if (current !== "" || parts.length === 0) parts.push(current);
+  return parts;
 }
+
+const startsWithH2 = (text: string): boolean => /^ {0,3}##(?:[ \t]|$)/.test(text.trimStart().split("\n")[0] ?? "");
 
 /**
  * Groups a notebook's cells (those of `edition`) into slides, following `slideshow.slide_type` or, when no cell
@@ -67,18 +87,23 @@ export function planSlides(notebook: NotebookJson, edition: RenderOptions["editi
     return stack[stack.length - 1]!;
   };
   const isEmpty = (s: PlannedSlide): boolean => s.cells.length === 0 && s.notes.length === 0;
-  for (const [index, cell] of notebook.cells.entries()) {
-    if (!inEdition(cell, edition)) continue;
-    const type = byHeadings ? (startsWithH2(cell) ? "slide" : "-") : types[index]!;
-    if (type === "skip") continue;
-    if (type === "slide" && !(stacks.length === 1 && stacks[0]!.length === 1 && isEmpty(current()))) {
-      stacks.push([{ cells: [], notes: [] }]);
-    } else if (type === "subslide" && stacks.length > 0 && !isEmpty(current())) {
-      stacks[stacks.length - 1]!.push({ cells: [], notes: [] });
-    }
+  const place = (index: number, type: SlideType, part?: string): void => {
+    if (type === "skip") return;
+    if (type === "slide" && stacks.length > 0) stacks.push([{ cells: [], notes: [] }]);
+    else if (type === "subslide" && stacks.length > 0 && !isEmpty(current())) stacks[stacks.length - 1]!.push({ cells: [], notes: [] });
     const slide = current();
     if (type === "notes") slide.notes.push(index);
-    else slide.cells.push({ index, fragment: type === "fragment" });
+    else slide.cells.push(part === undefined ? { index, fragment: type === "fragment" } : { index, fragment: false, part });
+  };
+  for (const [index, cell] of notebook.cells.entries()) {
+    if (!inEdition(cell, edition)) continue;
+    if (!byHeadings) place(index, types[index]!);
+    else if (cell.cell_type !== "markdown") place(index, "-");
+    else {
+      const parts = splitAtH2(Array.isArray(cell.source) ? cell.source.join("") : cell.source);
+      if (parts.length === 1) place(index, startsWithH2(parts[0]!) ? "slide" : "-");
+      else for (const part of parts) place(index, startsWithH2(part) ? "slide" : "-", part);
+    }
   }
   return { stacks, byHeadings };
 }
@@ -110,11 +135,17 @@ export async function renderDeck(notebook: NotebookJson, options: DeckOptions): 
   const page = startPage(notebook, options);
   const plan = planSlides(notebook, options.edition);
   const cellHtml = new Map<number, string>();
+  const partHtml = new Map<string, string>();
+  const cutCells = new Set(plan.stacks.flat().flatMap((s) => s.cells.filter((c) => c.part !== undefined).map((c) => c.index)));
   for (const [index, cell] of notebook.cells.entries()) {
     // Every cell goes through renderCell, so that omitted cells, math errors and references are reported as in handouts.
     if (slideTypeOf(cell, index + 1) === "skip" && inEdition(cell, options.edition)) continue;
-    cellHtml.set(index, await renderCell(cell, index, page));
+    if (!cutCells.has(index)) cellHtml.set(index, await renderCell(cell, index, page));
   }
+  for (const c of plan.stacks.flat().flatMap((s) => s.cells)) {
+    if (c.part !== undefined) partHtml.set(`${c.index}:${c.part}`, await renderCell({ ...notebook.cells[c.index]!, source: c.part }, c.index, page));
+  }
+  const htmlOf = (c: PlannedSlide["cells"][number]): string => (c.part === undefined ? cellHtml.get(c.index) : partHtml.get(`${c.index}:${c.part}`)) ?? "";
   const date = options.date ?? new Date().toISOString().slice(0, 10);
   const titleBlock =
     `<header class="title-block"><h1>${titleHtml(notebook, page)}</h1>` +
@@ -123,7 +154,7 @@ export async function renderDeck(notebook: NotebookJson, options: DeckOptions): 
   let slideCount = 0;
   const renderSlide = (slide: PlannedSlide, first: boolean): string => {
     const body = slide.cells
-      .map((c) => ({ html: cellHtml.get(c.index) ?? "", fragment: c.fragment }))
+      .map((c) => ({ html: htmlOf(c), fragment: c.fragment }))
       .filter((c) => c.html !== "")
       .map((c) => (c.fragment ? `<div class="fragment">${c.html}</div>` : c.html));
     const notes = slide.notes.map((i) => cellHtml.get(i) ?? "").filter((h) => h !== "");

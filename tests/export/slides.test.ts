@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CHROMIUM, launchBrowser, openOffline, printDeckPdf, waitForDeck, waitForHandout, type HandoutBrowser } from "../../src/export/browser";
-import { planSlides, renderDeck, slideTypeOf, SLIDE_HEIGHT, SLIDE_WIDTH, type SlideType } from "../../src/export/slides";
+import { planSlides, renderDeck, slideTypeOf, splitAtH2, SLIDE_HEIGHT, SLIDE_WIDTH, type SlideType } from "../../src/export/slides";
 import type { NotebookCell, NotebookJson } from "../../src/notebook/types";
 
 const FIXTURE = path.join(__dirname, "fixtures", "handout.ipynb");
@@ -95,6 +95,22 @@ describe("slide_type metadata → slides", () => {
     expect(plan.stacks.map((stack) => stack.map((s) => s.cells.map((c) => c.index)))).toEqual([[[0]], [[1, 2]], [[3, 4]], [[5, 8]]]);
   });
 
+  test("a ## heading inside a markdown cell also starts a slide (not one inside fenced code, not ###)", () => {
+    expect(splitAtH2("Intro\n\n## A\ntext\n### A.1\n```md\n## not a heading\n```\n## B\n")).toEqual([
+      "Intro\n\n",
+      "## A\ntext\n### A.1\n```md\n## not a heading\n```\n",
+      "## B\n",
+    ]);
+    expect(splitAtH2("## Only\ntext")).toEqual(["## Only\ntext"]);
+    const nb = fixture();
+    nb.cells[6]!.metadata = {}; // the solution's text, now an ordinary cell ending in a heading
+    nb.cells[6]!.source = "Before the heading.\n\n## Wrap-up\n\nAfter it.\n";
+    const plan = planSlides(nb, "student");
+    expect(plan.stacks.map((stack) => stack[0]!.cells.map((c) => c.part ?? c.index))).toEqual([
+      [0], [1, 2], [3, 4], [5, "Before the heading.\n\n"], ["## Wrap-up\n\nAfter it.\n", 8],
+    ]);
+  });
+
   test("an unknown slide type names the cell", () => {
     const nb = fixture();
     nb.cells[3]!.metadata = { slideshow: { slide_type: "Slide" } };
@@ -163,6 +179,23 @@ describe("slide decks in offline Chromium", () => {
       expect(await page.locator(".chart-static").count()).toBe(0);
       expect(await page.locator("figure.chart .vega-embed svg .mark-line path").count()).toBe(2);
       expect(await overflowingSlides(page)).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
+  test("the speaker view (key S) opens from the file, offline, with the slide's notes", async () => {
+    const { page, log } = await openOffline(browser, files.tagged, { viewport: { width: 1280, height: 720 } });
+    try {
+      await waitForDeck(page);
+      await page.evaluate(() => (window as unknown as { Reveal: { slide(h: number): void } }).Reveal.slide(3));
+      const popup = browser.context.waitForEvent("page", { timeout: 10_000 });
+      await page.keyboard.press("s");
+      const speaker = await popup;
+      await speaker.locator(".speaker-controls-notes").filter({ hasText: "That is all" }).waitFor({ timeout: 10_000 });
+      await speaker.close();
+      expect(log.blocked).toEqual([]);
+      expect(log.errors).toEqual([]);
     } finally {
       await page.close();
     }

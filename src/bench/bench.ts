@@ -270,7 +270,7 @@ async function main(): Promise<void> {
   // large enough to make every collection slower), in rounds — numpy, then ours, back to back — because this
   // machine's speed drifts by up to 1.5× over minutes: the ratio is taken within each round, and its median
   // reported. Ours as the library runs it (the native kernels where built); in the first round also on the
-  // WebAssembly kernels, on two cores (half the sequences on the kernel worker) and on one.
+  // WebAssembly kernels.
   let batchVsJax = NaN;
   const g0 = flatGrads(batchStep(cloneRnnParams(bp), bxs, btg, lr, clip));
   const bflops = 16 * BH * BH * BT * B;
@@ -284,8 +284,8 @@ async function main(): Promise<void> {
     rounds.push({ np: npMs, jax: jaxMs, ours: JSON.parse(mb.stdout.toString()) as MinibatchTimes });
   }
   const oursB = median(rounds.map((r) => r.ours.ours));
-  const { kernels: kernelsB, wasm2, wasmCores, wasm1 } = rounds[0].ours;
-  let line = `\nMinibatch step (B = ${B}, H = ${BH}, T = ${BT}: forward + BPTT + clipped SGD; ${rounds.length} rounds, each side in its own process): ours ${fmt(oursB, 1)} ms on the ${kernelsB} kernels (${fmt(bflops / oursB / 1e6)} GFLOP/s; rounds ${rounds.map((r) => fmt(r.ours.ours, 1)).join(", ")}; WebAssembly kernels: ${fmt(wasm2 ?? NaN, 1)} ms on ${wasmCores}, ${fmt(wasm1 ?? NaN, 1)} ms on 1 core)`;
+  const { kernels: kernelsB, wasm } = rounds[0].ours;
+  let line = `\nMinibatch step (B = ${B}, H = ${BH}, T = ${BT}: forward + BPTT + clipped SGD; ${rounds.length} rounds, each side in its own process): ours ${fmt(oursB, 1)} ms on the ${kernelsB} kernels (${fmt(bflops / oursB / 1e6)} GFLOP/s; rounds ${rounds.map((r) => fmt(r.ours.ours, 1)).join(", ")}; on the WebAssembly kernels, where the native ones are not built: ${fmt(wasm ?? NaN, 1)} ms)`;
   if (np?.batch) {
     const e = relErr(splitLike(readF64(path.join(dir, "batch.batch.out")), g0), g0);
     const nb = median(rounds.map((r) => r.np));

@@ -3,14 +3,12 @@
  * norm, SGD — on B = 32 sequences, H = 128, T = 100, with its data (the numpy peer gets the same numbers).
  *
  * Run as a script (`ts-node minibatch.ts [budget ms] [wasm]`), it times the step in its own process as the
- * library runs it (the native kernels where built) — with `wasm`, also on the WebAssembly kernels on two cores
- * and on one — and prints the medians as JSON ({@link MinibatchTimes}).
+ * library runs it (the native kernels where built) — with `wasm`, also on the WebAssembly kernels (what runs
+ * where the native ones are not built) — and prints the medians as JSON ({@link MinibatchTimes}).
  */
 import { nativeKernels, setNativeEnabled } from "../core/native/native";
 import { createRng, randnVec } from "../core/random";
 import type { Mat } from "../core/tensor";
-import { simdKernels } from "../core/wasm/simd";
-import { kernelPair, setKernelWorkerEnabled } from "../core/wasm/threads";
 import { rnnBackwardBatch, rnnForwardBatch } from "../rnn/batch";
 import { cloneRnnParams, initRnnParams } from "../rnn/params";
 import type { RnnGrads, RnnParams } from "../rnn/vanilla";
@@ -22,9 +20,7 @@ export const MINIBATCH = { B: 32, H: 128, T: 100, lr: 1e-3, clip: 1 } as const;
 export interface MinibatchTimes {
   ours: number;
   kernels: "native" | "WebAssembly";
-  wasm2?: number;
-  wasmCores?: string;
-  wasm1?: number;
+  wasm?: number;
 }
 
 /** The step's parameters, inputs and targets (seeded: the same numbers in every process). */
@@ -72,12 +68,7 @@ if (require.main === module) {
   const times: MinibatchTimes = { ours: stepMs(), kernels: nativeKernels() !== null ? "native" : "WebAssembly" };
   if (process.argv[3] === "wasm") {
     setNativeEnabled(false);
-    const pair = simdKernels() === null ? null : kernelPair(simdKernels()!);
-    const calls0 = pair?.workerCalls ?? 0;
-    times.wasm2 = stepMs();
-    times.wasmCores = pair !== null && pair.workerCalls > calls0 ? "2 cores" : "1 core (no kernel worker)";
-    setKernelWorkerEnabled(false);
-    times.wasm1 = stepMs();
+    times.wasm = stepMs();
   }
   console.log(JSON.stringify(times));
 }

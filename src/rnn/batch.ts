@@ -11,10 +11,9 @@
  * register-blocked matmul does the work; the input projection, outputs and weight gradients are single products
  * over all T·B rows. The forward pass and the BPTT run whole in compiled kernels (./kernel-passes): the native
  * ones on OpenBLAS where setup built them (../core/native: the products over all rows and the recurrence's
- * sequences split over two threads), else the WebAssembly SIMD ones (../core/wasm/simd: a large batch in two
- * halves of sequences on two cores, the second on the kernel worker of ../core/wasm/threads). Either way each
- * half's weight gradients are summed at the end. Otherwise (no kernels, or sigmoid units) the JavaScript
- * kernels do it all. Truncated BPTT runs the sequences one by one through rnnBackward.
+ * sequences split over two threads, each half's weight gradients summed at the end), else the WebAssembly SIMD
+ * ones (../core/wasm/simd, on this thread). Otherwise (no kernels, or sigmoid units) the JavaScript kernels do
+ * it all. Truncated BPTT runs the sequences one by one through rnnBackward.
  */
 import { gemmAdd, gemmTNAdd, transposeData, colSumAdd } from "../core/kernels";
 import { assert, checkAllFinite, checkMat, describe, type Mat } from "../core/tensor";

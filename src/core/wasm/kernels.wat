@@ -6,8 +6,8 @@
 ;; ACCUMULATES into its output (y += A x, C += A B); the caller initialises it.
 ;; Loads and stores carry no alignment promise: rows of odd length start at 8-byte, not 16-byte, boundaries.
 (module
-;; The memory is imported and shared (WebAssembly threads): ./simd.ts creates it, and a worker thread
-  ;; (./threads.ts) instantiates this same module on it, so that two cores run kernels on one set of operands.
+;; The memory is imported and shared (WebAssembly threads): ./simd.ts creates it. (A worker thread once ran
+  ;; this same module on it, the halves of a minibatch on two cores; removed in issue 17: no tutorial runs one.)
   ;; At most 32768 pages (2 GiB): a shared memory reserves its maximum up front, as address space only.
   (import "env" "memory" (memory 1 32768 shared))
 

@@ -5,8 +5,9 @@
  * SimdKernels.reserve} grows the memory once to the size needed and returns a Float64Array view of it, and the
  * kernels take positions in that view (in doubles). The memory is one scratch area shared by every caller and
  * laid out from position 0 by each: use it for one computation at a time, copy results out before the next.
- * It is a shared memory (a SharedArrayBuffer underneath), so that ./threads.ts can run a second instance of the
- * kernels on it in a worker thread: the two halves of a minibatch on two cores.
+ * It is a shared memory (a SharedArrayBuffer underneath) because kernels.wat declares it so: a kernel worker once
+ * ran a second instance on it (the halves of a minibatch on two cores, for when the native kernels are not built;
+ * removed in issue 17: no tutorial runs a minibatch).
  *
  * Where SIMD is unavailable (an engine without WebAssembly SIMD or threads, or {@link setSimdEnabled}(false)),
  * {@link simdKernels} returns null and callers use the JavaScript kernels of ../kernels.ts.
@@ -52,17 +53,6 @@ export interface SimdKernels {
    * written at dh, Z̄ at dz. Returns the first step (T down to 0) whose H̄_t is not finite (stopping there), or −1.
    */
   backwardAll(p: BackwardAllArgs): number;
-  /** The export's name and its arguments in bytes, for running {@link forwardAll} on another thread. */
-  forwardAllCall(p: ForwardAllArgs): KernelCall;
-  /** The export's name and its arguments in bytes, for running {@link backwardAll} on another thread. */
-  backwardAllCall(p: BackwardAllArgs): KernelCall;
-  /** Runs a {@link KernelCall} here (what a worker does with it), returning the export's result. */
-  callExport(call: KernelCall): number;
-  /**
-   * The compiled module and the shared memory: what a worker needs to run the same kernels. Posted to a worker,
-   * the module keeps its compiled (and JIT-optimised) code: the worker starts with this thread's tier-up.
-   */
-  readonly shared: { module: object; memory: WasmMemory };
 }
 
 /** Sizes, activation kind and positions (in doubles) of {@link SimdKernels.forwardAll}. */
@@ -76,12 +66,6 @@ export interface BackwardAllArgs {
   x: number; dy: number; h: number; z: number; wy: number; w: number; dh: number; dz: number;
   gx: number; gh: number; gy: number; gbh: number; gby: number;
 }
-/** One call of an export: its name and its (i32) arguments, positions already in bytes. */
-export interface KernelCall {
-  fn: string;
-  args: number[];
-}
-
 const forwardArgs = (p: ForwardAllArgs): number[] => [
   p.T, p.B, p.I, p.H, p.O, p.kind,
   ...[p.x, p.wxt, p.w, p.wyt, p.bh, p.by, p.h, p.z, p.y].map((q) => q * 8),
@@ -168,10 +152,6 @@ function load(): SimdKernels | null {
     nonfinite: (n, p) => ex.nonfinite(n, p * 8) !== 0,
     forwardAll: (p) => ex.rnn_forward_all(...forwardArgs(p)) as number,
     backwardAll: (p) => ex.rnn_backward_all(...backwardArgs(p)) as number,
-    forwardAllCall: (p) => ({ fn: "rnn_forward_all", args: forwardArgs(p) }),
-    backwardAllCall: (p) => ({ fn: "rnn_backward_all", args: backwardArgs(p) }),
-    callExport: (call) => ex[call.fn](...call.args) as number,
-    shared: { module, memory: mem },
   };
 }
 

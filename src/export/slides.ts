@@ -215,6 +215,8 @@ export interface DeckPageState {
   split: number;
   /** Slides shrunk to fit. */
   scaled: number;
+  /** Blocks wider than the slide (formulas, tables) shrunk on their own. */
+  narrowed: number;
   /** reveal.js's print layout is ready (only with ?print-pdf). */
   pdfReady: boolean;
   error?: string;
@@ -225,13 +227,14 @@ export interface DeckPageState {
  * starts reveal.js. Fitting measures each slide's `.slide-body` at slide size. A deck made by headings is split:
  * cells are packed greedily onto a slide and its continuations ("… (continued)"); a cell too tall on its own is
  * broken into its paragraphs / its input and each output, a list or a text output into halves. Whatever still does
- * not fit (one tall chart, a wide formula) is shrunk with CSS zoom until it does.
+ * not fit (one tall chart) is shrunk with CSS zoom until it does. A block wider than the slide (a long formula, a wide
+ * table) is shrunk on its own first, so that it neither takes a slide of its own nor shrinks its neighbours.
  */
 const DECK_BOOT_SCRIPT = `
 (function () {
   var config = JSON.parse(document.getElementById("deck-config").textContent);
   var W = config.width, H = config.height;
-  var state = (window.__deck = { done: false, slides: 0, split: 0, scaled: 0, pdfReady: false });
+  var state = (window.__deck = { done: false, slides: 0, split: 0, scaled: 0, narrowed: 0, pdfReady: false });
   var print = /print-pdf/i.test(window.location.search);
 
   function leaves() {
@@ -241,7 +244,21 @@ const DECK_BOOT_SCRIPT = `
     section.style.cssText = "display:block;position:absolute;visibility:hidden;left:0;top:0;width:" + W + "px;transform:none";
   }
   function measureOff(section) { section.style.cssText = ""; }
-  function overflows(body) { return body.scrollHeight > H + 0.5 || body.scrollWidth > W + 0.5; }
+  function overflows(body) { return tooTall(body) || body.scrollWidth > W + 0.5; }
+  function tooTall(body) { return body.scrollHeight > H + 0.5; }
+  /** Shrinks, one by one, the blocks wider than the slide (a long formula, a wide table), not the whole slide. */
+  function narrow(body) {
+    Array.prototype.forEach.call(body.querySelectorAll(".math-display, table, p, li, .output"), function (el) {
+      if (el.scrollWidth <= el.clientWidth + 1 || el.clientWidth === 0) return;
+      var zoom = el.clientWidth / el.scrollWidth;
+      for (var i = 0; i < 30; i++) {
+        el.style.zoom = String(zoom);
+        if (el.scrollWidth <= el.clientWidth + 1) break;
+        zoom *= 0.96;
+      }
+      state.narrowed++;
+    });
+  }
   function units(body) {
     return Array.prototype.filter.call(body.children, function (c) { return !c.classList.contains("continued"); });
   }
@@ -307,7 +324,7 @@ const DECK_BOOT_SCRIPT = `
   }
   function split(section) {
     var body = section.querySelector(":scope > .slide-body");
-    if (!overflows(body)) return [section];
+    if (!tooTall(body)) return [section];
     var heading = headingOf(section);
     var queue = units(body);
     queue.forEach(function (u) { u.remove(); });
@@ -315,7 +332,7 @@ const DECK_BOOT_SCRIPT = `
     while (queue.length > 0) {
       var unit = queue.shift();
       currentBody.appendChild(unit);
-      if (!overflows(currentBody)) { placed++; continue; }
+      if (!tooTall(currentBody)) { placed++; continue; }
       unit.remove();
       if (placed > 0) {
         measureOff(current);
@@ -354,6 +371,7 @@ const DECK_BOOT_SCRIPT = `
   function fit() {
     leaves().forEach(function (section) {
       measureOn(section);
+      narrow(section.querySelector(":scope > .slide-body"));
       var parts = config.split ? split(section) : [section];
       parts.forEach(function (part) { measureOn(part); shrink(part); measureOff(part); });
     });

@@ -1,4 +1,8 @@
 /**
+ * Why they stay (issue 17): they are the fast path where the native kernels are not built (no C compiler or
+ * OpenBLAS): 2.3–8× the JavaScript kernels for a pass at H = 64–256; and with the native kernels, truncated
+ * BPTT (notebook 07) runs its carried mat-vecs here: 1.7–3.6× the JavaScript kernels at H = 16–128, k = 20.
+ *
  * The WebAssembly SIMD (f64x2) kernels of ./kernels.wat, loaded synchronously from ./kernels-generated.ts.
  *
  * The kernels compute on their own linear memory, so callers lay their operands out in it: {@link

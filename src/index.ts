@@ -36,3 +36,4 @@ export * from "./remedies/clip-compare";
 export * from "./train/decay-compare";
 export * from "./train/omega-probe";
 export * from "./train/compare";
+export { check, type CheckResult } from "./check/index";

@@ -144,14 +144,18 @@ export async function watchPage(page: Page, base: string): Promise<PageWatch> {
   return watch;
 }
 
-/** Opens a notebook of the server's folder and waits until the project kernel is connected and idle. */
-export async function openNotebook(page: Page, server: JupyterServer, app: "lab" | "notebook", name: string): Promise<void> {
+/** The URL of a notebook of the server's folder; JupyterLab's starts from an empty workspace (`reset`), so the
+ * notebook opened before is not restored beside it. */
+export function notebookUrl(server: JupyterServer, app: "lab" | "notebook", name: string): string {
   const route = app === "lab" ? "lab/tree" : "notebooks";
+  return `${server.base}/${route}/${encodeURIComponent(name)}?token=${server.token}${app === "lab" ? "&reset" : ""}`;
+}
+
+/** Opens a notebook's URL and waits until the project kernel is connected and idle. */
+export async function openNotebook(page: Page, url: string): Promise<void> {
   // The width students read at (narrower, JupyterLab folds toolbar items such as the kernel name away).
   await page.setViewportSize({ width: 1280, height: 900 });
-  // JupyterLab: `reset` starts from an empty workspace, so the notebook opened before is not restored beside it.
-  const reset = app === "lab" ? "&reset" : "";
-  await page.goto(`${server.base}/${route}/${encodeURIComponent(name)}?token=${server.token}${reset}`, { waitUntil: "load" });
+  await page.goto(url, { waitUntil: "load" });
   await page.locator(".jp-NotebookPanel-toolbar .jp-KernelName").filter({ hasText: "TypeScript (exploding-gradients)" }).first().waitFor({ timeout: 60_000 });
   await page.locator(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator[data-status='idle']").first().waitFor({ timeout: 60_000 });
 }

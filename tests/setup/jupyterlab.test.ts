@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { launchBrowser, type HandoutBrowser } from "../../src/export/browser";
 import { VEGALITE_MIME } from "../../src/charts/display";
 import { executeNotebook, PROJECT_ROOT, type NotebookJson } from "../../src/notebook/index";
-import { openNotebook, runAllCells, startJupyter, watchPage, type JupyterServer, type PageWatch } from "./jupyter";
+import { notebookUrl, openNotebook, runAllCells, startJupyter, watchPage, type JupyterServer, type PageWatch } from "./jupyter";
 
 const EXPLORE = "03-many-units.ipynb";
 const LIVE = "05-gradient-clipping.ipynb";
@@ -54,7 +54,7 @@ async function stderrOutputs(page: Page): Promise<string[]> {
 /** Opens 03, runs it all and checks the explorable chart, its slider and tooltips; shared by both front ends. */
 async function exploreNotebook03(page: Page, server: JupyterServer, app: "lab" | "notebook"): Promise<PageWatch> {
   const watch = await watchPage(page, server.base);
-  await openNotebook(page, server, app, EXPLORE);
+  await openNotebook(page, notebookUrl(server, app, EXPLORE));
   await runAllCells(page, watch, codeCells(server, EXPLORE), 90_000);
   expect(await stderrOutputs(page)).toEqual([]);
   // Drawn by JupyterLab's Vega-Lite renderer, not shown as the bundle's static SVG.
@@ -131,7 +131,7 @@ describe("JupyterLab 4 as npm start opens it", () => {
     const page = await browser.context.newPage();
     try {
       const watch = await watchPage(page, server.base);
-      await openNotebook(page, server, "lab", name);
+      await openNotebook(page, notebookUrl(server, "lab", name));
       const views = page.locator(".jp-RenderedVegaLite .vega-embed canvas");
       await expect.poll(() => views.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(charts);
       expect(watch.offsite).toEqual([]);
@@ -155,7 +155,7 @@ describe("JupyterLab 4 as npm start opens it", () => {
         }).observe(document, { childList: true, subtree: true });
       });
       const watch = await watchPage(page, server.base);
-      await openNotebook(page, server, "lab", LIVE);
+      await openNotebook(page, notebookUrl(server, "lab", LIVE));
       await runAllCells(page, watch, codeCells(server, LIVE), 120_000);
       expect(await stderrOutputs(page)).toEqual([]);
       const updates = watch.messages.filter((m) => m.type === "update_display_data").map((m) => m.at);

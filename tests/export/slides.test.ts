@@ -224,7 +224,7 @@ describe("slide decks in offline Chromium", () => {
       // The 60-line output and the 30-item list each need more than one slide; the wide formula is shrunk on its own.
       expect(deck.split).toBeGreaterThanOrEqual(2);
       expect(deck.narrowed).toBe(1);
-      expect(Number(await page.locator(".math-display").evaluate((e) => (e as HTMLElement).style.zoom))).toBeLessThan(1);
+      expect(Number(await page.locator(".math-display").evaluate((e) => (e as HTMLElement).style.getPropertyValue("zoom")))).toBeLessThan(1);
       expect(await page.locator("section.continued-slide ul li").count()).toBeGreaterThan(0);
       expect(await page.locator("section.continued-slide p.continued").first().textContent()).toMatch(/\(continued\)$/);
       const text = (await page.locator(".reveal .slides").textContent()) ?? "";

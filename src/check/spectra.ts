@@ -39,7 +39,7 @@ export function orthogonal(W: Mat, tol = 1e-9): CheckResult {
     for (let j = 0; j < W.rows; j++) worst = Math.max(worst, Math.abs(G.data[i * W.rows + j] - (i === j ? 1 : 0)));
   if (worst <= tol) return pass(`WᵀW = I within ${worst.toExponential(1)}: W is orthogonal (σ₁ = ρ = 1)`);
   const s = spectralNorm(W);
-  return hint(`WᵀW differs from I by up to ${worst.toPrecision(3)} (σ₁ = ${s.toPrecision(4)}): a Gaussian matrix scaled to ρ = 1 is not orthogonal; use the QR of one`);
+  return hint(`WᵀW differs from I by up to ${worst.toPrecision(3)} (σ₁ = ${s.toPrecision(4)}): not orthogonal (scaling a Gaussian matrix does not make it so; its QR factor Q is)`);
 }
 
 /** Every row of W (one unit's incoming weights) has norm ≤ c, so σ₁(W) ≤ c √rows (notebook 06's max-norm). */

@@ -55,7 +55,7 @@ describe("npm run handouts", () => {
     };
     writeFileSync(good, JSON.stringify(chart));
     writeFileSync(previous, "previous handout");
-    const args = ["run", "--silent", "handouts", "--", "--notebook", broken, "--notebook", good, "--edition", "both", "--out", out];
+    const args = ["run", "--silent", "handouts", "--", "--notebook", broken, "--notebook", good, "--edition", "both", "--slides", "--out", out];
     const r = spawnSync("npm", args, { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 170_000 });
     run = { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }, 180_000);
@@ -67,7 +67,7 @@ describe("npm run handouts", () => {
     expect(run.stdout).toMatch(/cell 3 \(code cell 2;[^\n]*: stderr: [\s\S]*boom in cell three/);
     expect(run.stderr).toContain("1 of 2 notebook(s) FAILED");
     expect(readFileSync(previous, "utf8")).toBe("previous handout");
-    for (const name of ["broken.pdf", "broken.instructor.html", "broken.instructor.pdf", "broken.student.ipynb"]) expect(existsSync(path.join(out, name)), name).toBe(false);
+    for (const name of ["broken.pdf", "broken.instructor.html", "broken.instructor.pdf", "broken.student.ipynb", "broken.slides.html", "broken.slides.pdf"]) expect(existsSync(path.join(out, name)), name).toBe(false);
     expect(readdirSync(out).filter((f) => f.includes(".tmp-")), "temporary files left").toEqual([]);
   });
 
@@ -92,6 +92,25 @@ describe("npm run handouts", () => {
       expect(index).toContain(`href="${link}"`);
     }
     expect(index).toContain("End-to-end chart");
+  });
+
+  test("--slides: each edition's deck (HTML + PDF), logged with its slide count, linked from the index", () => {
+    expect(run.stdout).toMatch(/student slides: 2 slides \(one per ## heading\), \d+ after fitting/);
+    expect(run.stdout).toMatch(/instructor slides: 2 slides/);
+    for (const name of ["e2e-chart.slides.html", "e2e-chart.slides.pdf", "e2e-chart.instructor.slides.html", "e2e-chart.instructor.slides.pdf"]) {
+      expect(existsSync(path.join(out, name)), name).toBe(true);
+    }
+    const deck = readFileSync(path.join(out, "e2e-chart.slides.html"), "utf8");
+    expect(deck).toContain('<script data-lib="reveal.js 6.0.2">');
+    // The "## Run" heading at the end of the first cell starts the second slide, with the chart cell.
+    expect(deck).toMatch(/<section class="title-slide" data-cells="1">[\s\S]*<section data-cells="1,2"><div class="slide-body"><div class="cell markdown"[^>]*><h2>Run<\/h2>/);
+    expect(deck).not.toContain("SOLUTION-MARKER");
+    expect(readFileSync(path.join(out, "e2e-chart.instructor.slides.html"), "utf8")).toContain("SOLUTION-MARKER");
+    const index = readFileSync(path.join(out, "index.html"), "utf8");
+    expect(index).toContain('href="e2e-chart.slides.html">slides</a>');
+    expect(index).toContain('href="e2e-chart.instructor.slides.pdf">instructor slides PDF</a>');
+    // A deck is not listed again as a handout of its own.
+    expect(index.split('href="e2e-chart.slides.html"')).toHaveLength(2);
   });
 
   test("the .ipynb editions: the student's without the solution cell, the instructor's with it, both without outputs", () => {

@@ -26,6 +26,7 @@ export function escapeIteration(n: number, x0: number, c = 0.15): CheckResult {
 
 /** `slope` is dy/dx of Figure 3's network at x (default w = 2, 4 steps) within 1% (computed by BPTT). */
 export function figure3Slope(slope: number, x: number, opts: { w?: number; steps?: number } = {}): CheckResult {
+  if (!Number.isFinite(slope)) return hint(`expected a number for dy/dx, got ${slope}`);
   const truth = figure3Network(x, opts).dydx;
   if (Math.abs(slope - truth) <= 0.01 * Math.abs(truth)) return pass(`dy/dx at x = ${x} is ${truth.toPrecision(4)}: your ${slope} is within 1%`);
   return hint(`your dy/dx is ${slope > truth ? "too large" : "too small"}: multiply the one-step slopes w·tanh′(z) along the orbit from x = ${x}`);
@@ -33,6 +34,7 @@ export function figure3Slope(slope: number, x: number, opts: { w?: number; steps
 
 /** `width` is b₁ − b₂, the length of the interval of b with two stable fixed points, for weight w > 4 (within 1e−3). */
 export function bistableWidth(width: number, w: number): CheckResult {
+  if (!Number.isFinite(width)) return hint(`expected a number for the width, got ${width}`);
   const [b1, b2] = saddleNodeBifurcations(w).map((s) => s.b);
   const truth = b1 - b2;
   if (Math.abs(width - truth) <= 1e-3) return pass(`w = ${w}: the bistable interval has width ${truth.toPrecision(4)}`);

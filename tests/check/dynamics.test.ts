@@ -16,6 +16,7 @@ describe("check.dynamics", () => {
     const fd = (figure3Network(0.05 + e).y - figure3Network(0.05 - e).y) / (2 * e);
     expect(figure3Slope(fd, 0.05).ok).toBe(true);
     expect(figure3Slope(16, 0.05).message).toMatch(/too large/);
+    expect(figure3Slope(NaN, 0.05).message).toMatch(/expected a number/); // a placeholder not yet filled in
   });
   it("bistableWidth: ✓ for b₁ − b₂ from w σ′(x) = 1 solved by hand", () => {
     const w = 8;
@@ -24,5 +25,6 @@ describe("check.dynamics", () => {
     const width = b((1 - r) / 2) - b((1 + r) / 2);
     expect(bistableWidth(width, w).ok).toBe(true);
     expect(bistableWidth(width * 1.1, w).message).toMatch(/too wide/);
+    expect(bistableWidth(NaN, w).message).toMatch(/expected a number/);
   });
 });

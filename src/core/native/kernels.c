@@ -157,7 +157,7 @@ struct pass {
   int threads;
   phase_fn fn;
   pthread_barrier_t barrier;
-  atomic_int arrived, generation, slow; /* the per-step barrier of a row-split recurrence (step_barrier) */
+  atomic_int ticket, finished; /* the half tasks of a row-split recurrence: taken, finished (run_rounds) */
 };
 
 /* The range [r0, r1) of R rows (or sequences) that part k of 2 takes. */
@@ -197,11 +197,16 @@ static void step_product(int B, int M, int H, const double *a, const double *w, 
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, H, H, 1, a, H, w, H, 1, c, H);
 }
 
-/* One sequence at H ≥ ROW_SPLIT_MIN: the recurrence's mat-vec of each step split by rows between the two parts
- * (each computes its half of z_t += W h_{t−1}, then of h_t = φ(z_t)), with a barrier per step, as OpenBLAS
- * threads numpy's mat-vecs. For one sequence the split by sequences leaves the helper idle through the
- * recurrence, and at H = 256 the 400 mat-vecs were 2.0–2.3 ms of a 4.5 ms pass (issue 7). Run by one thread,
- * the same two half mat-vecs run one after the other: the same numbers, bit for bit. */
+/* One sequence at H ≥ ROW_SPLIT_MIN: the recurrence's mat-vec of each step split by rows into two halves that
+ * the two threads run at once, as OpenBLAS threads numpy's mat-vecs. For one sequence the split by sequences
+ * leaves the helper idle through the recurrence, and at H = 256 the 400 mat-vecs were 2.0–2.3 ms of a 4.5 ms
+ * pass (issue 7).
+ *
+ * Each step is a round of two tasks (its halves), taken by whichever thread is free, in order, from one ticket
+ * counter; a round starts when the one before has finished. So a thread that is descheduled (a busy machine)
+ * never holds the other up for more than the half it took: the other takes the rest of the pass's halves alone.
+ * Whoever computes a half, it is the same half mat-vec, so the numbers are the same bit for bit on one thread or
+ * two. The atomics order each round's writes before the next round's reads. */
 #define ROW_SPLIT_MIN 128
 static int row_split(const pass_t *p) { return p->B == 1 && p->H >= ROW_SPLIT_MIN; }
 
@@ -211,90 +216,60 @@ static int row_split(const pass_t *p) { return p->B == 1 && p->H >= ROW_SPLIT_MI
 #define CPU_RELAX() ((void)0)
 #endif
 
-/* The two parts meet once per step: a spin on a generation counter (a futex round trip, ≈ 10 µs on this VM,
- * would cost more than the half mat-vec it waits for), yielding the core after a while. On a busy machine a
- * partner that is descheduled can make every step wait a time slice (measured: 125 ms instead of 2 ms at H = 128
- * with a load of 12 on 2 cores), so a part that had to yield says so (slow), and at the next barrier the last to
- * arrive decides for both, in the generation word's low bit, that part 0's thread runs the rest alone: the same
- * half mat-vecs one after the other, so the same numbers. Returns 1 from then on. The atomics order each part's
- * writes before the other's reads. */
-static int step_barrier(pass_t *p) {
-  const int g = atomic_load_explicit(&p->generation, memory_order_acquire);
-  if (atomic_fetch_add_explicit(&p->arrived, 1, memory_order_acq_rel) == 1) {
-    const int solo = atomic_load_explicit(&p->slow, memory_order_relaxed);
-    atomic_store_explicit(&p->arrived, 0, memory_order_relaxed);
-    atomic_store_explicit(&p->generation, (g + 2) | solo, memory_order_release);
-    return solo;
-  }
-  int now;
-  for (int i = 0; (now = atomic_load_explicit(&p->generation, memory_order_acquire)) == g; i++)
-    if (i < 4096)
-      CPU_RELAX();
-    else {
-      atomic_store_explicit(&p->slow, 1, memory_order_relaxed);
-      sched_yield();
-    }
-  return now & 1;
-}
+typedef void (*half_fn)(pass_t *, int round, int q);
 
-/* The parts [q0, q1] this thread runs in a row-split recurrence: its own, or both when it runs alone; 0 when
- * it has nothing (more) to run. */
-static int own_parts(const pass_t *p, int k, int alone, int *q0, int *q1) {
-  if (alone && k == 1) return 0; /* part 0's thread runs both */
-  *q0 = alone ? 0 : k;
-  *q1 = alone ? 1 : k;
-  return 1;
-}
-
-/* Forward phase 1, row-split: z_t[r0..r1) += W[r0..r1) h_{t−1}, h_t[r0..r1) = φ(z_t[r0..r1)) per part. */
-static void forward_rows(pass_t *p, int k) {
-  const int T = p->T, H = p->H;
-  int q0, q1, r0, r1, alone = p->threads == 1;
-  if (!own_parts(p, k, alone, &q0, &q1)) return;
-  for (int t = 1; t <= T; t++) {
-    const size_t o = (size_t)(t - 1) * H;
-    for (int q = q0; q <= q1; q++) {
-      half(H, q, &r0, &r1);
-      cblas_dgemv(CblasRowMajor, CblasNoTrans, r1 - r0, H, 1, p->w + (size_t)r0 * H, H, p->h + o, 1, 1,
-                  p->z + o + r0, 1);
-      if (act(p->kind, r1 - r0, p->z + o + r0, p->h + o + H + r0)) p->bad[q] = t;
+/* Runs rounds 0..n−1 of half tasks (q = 0, 1) on this thread, sharing them with the other through the ticket
+ * counter (alone: the other thread runs nothing); stops after a round whose step (step_of) some half flagged in
+ * p->bad. A thread waits only for a half the other has taken and not finished: spinning (a futex round trip,
+ * ≈ 10 µs on this VM, would cost more than the half), then yielding its core. */
+static void run_rounds(pass_t *p, int k, int n, half_fn task, int (*step_of)(const pass_t *, int)) {
+  if (p->threads == 1 && k == 1) return; /* part 0's thread runs every half */
+  for (int r = 0; r < n; r++) {
+    if (r > 0) {
+      for (int i = 0; atomic_load_explicit(&p->finished, memory_order_acquire) < 2 * r; i++)
+        if (i < 4096)
+          CPU_RELAX();
+        else
+          sched_yield();
+      const int t = step_of(p, r - 1);
+      if (p->bad[0] == t || p->bad[1] == t) return;
     }
-    if (!alone && step_barrier(p)) { /* from here on, part 0's thread alone */
-      alone = 1;
-      if (!own_parts(p, k, alone, &q0, &q1)) return;
+    for (int c = atomic_load_explicit(&p->ticket, memory_order_relaxed); c < 2 * (r + 1);) {
+      if (atomic_compare_exchange_weak_explicit(&p->ticket, &c, c + 1, memory_order_relaxed, memory_order_relaxed)) {
+        task(p, r, c - 2 * r);
+        atomic_fetch_add_explicit(&p->finished, 1, memory_order_release);
+        c++;
+      }
     }
-    if (p->bad[0] == t || p->bad[1] == t) return; /* == t: the partner may already have flagged its next step */
   }
 }
 
-/* Backward phase 1, row-split (w = Whhᵀ): z̄_t[r0..r1) = h̄_t[r0..r1) ⊙ φ′ per part; then, with all of z̄_t,
- * h̄_{t−1}[r0..r1) += w[r0..r1) z̄_t. */
-static void backward_rows(pass_t *p, int k) {
-  const int T = p->T, H = p->H;
-  int q0, q1, r0, r1, alone = p->threads == 1;
-  if (!own_parts(p, k, alone, &q0, &q1)) return;
-  for (int t = T; t >= 1; t--) {
-    const size_t o = (size_t)(t - 1) * H;
-    for (int q = q0; q <= q1; q++) {
-      half(H, q, &r0, &r1);
-      if (dact(p->kind, r1 - r0, p->dh + o + H + r0, p->z_in + o + r0, p->h + o + H + r0, p->dz + o + r0))
-        p->bad[q] = t;
-    }
-    if (!alone && step_barrier(p)) { /* from here on, part 0's thread alone */
-      alone = 1;
-      if (!own_parts(p, k, alone, &q0, &q1)) return;
-    }
-    if (p->bad[0] == t || p->bad[1] == t) return; /* == t: the partner may already have flagged its next step */
-    for (int q = q0; q <= q1; q++) {
-      half(H, q, &r0, &r1);
-      cblas_dgemv(CblasRowMajor, CblasNoTrans, r1 - r0, H, 1, p->w + (size_t)r0 * H, H, p->dz + o, 1, 1,
-                  p->dh + o + r0, 1);
-    }
-  }
-  for (int q = q0; q <= q1; q++) {
-    half(H, q, &r0, &r1);
+/* Forward, round r = step t = r + 1, half q (rows [r0, r1)): z_t += W h_{t−1}, h_t = φ(z_t) on those rows. */
+static int forward_step_of(const pass_t *p, int r) { (void)p; return r + 1; }
+static void forward_half(pass_t *p, int r, int q) {
+  const int H = p->H, t = r + 1;
+  const size_t o = (size_t)(t - 1) * H;
+  int r0, r1;
+  half(H, q, &r0, &r1);
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, r1 - r0, H, 1, p->w + (size_t)r0 * H, H, p->h + o, 1, 1, p->z + o + r0, 1);
+  if (act(p->kind, r1 - r0, p->z + o + r0, p->h + o + H + r0)) p->bad[q] = t;
+}
+
+/* Backward (w = Whhᵀ), round r = step t = T − r (t = T..0), half q (rows [r0, r1)): h̄_t += w z̄_{t+1} on those
+ * rows (for t < T), then z̄_t = h̄_t ⊙ φ′ on them (for t ≥ 1; for t = 0, h̄_0 checked for NaN/∞). */
+static int backward_step_of(const pass_t *p, int r) { return p->T - r; }
+static void backward_half(pass_t *p, int r, int q) {
+  const int H = p->H, t = p->T - r;
+  int r0, r1;
+  half(H, q, &r0, &r1);
+  if (t < p->T)
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, r1 - r0, H, 1, p->w + (size_t)r0 * H, H, p->dz + (size_t)t * H, 1, 1,
+                p->dh + (size_t)t * H + r0, 1);
+  if (t == 0) {
     if (nonfinite_row(r1 - r0, p->dh + r0)) p->bad[q] = 0;
-  }
+  } else if (dact(p->kind, r1 - r0, p->dh + (size_t)t * H + r0, p->z_in + (size_t)(t - 1) * H + r0,
+                  p->h + (size_t)t * H + r0, p->dz + (size_t)(t - 1) * H + r0))
+    p->bad[q] = t;
 }
 
 /* forward, phases 0 | 1 | 2:  Z = X Wxhᵀ + 1 bhᵀ | Z_t += H_{t−1} Whhᵀ, H_t = φ(Z_t) | Y = H_{1..T} Whyᵀ + 1 byᵀ
@@ -309,7 +284,7 @@ static void forward_phase(pass_t *p, int k, int phase) {
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, H, I, 1, p->x + (size_t)r0 * I, I, p->wxt, H,
                   1, p->z + (size_t)r0 * H, H);
   } else if (phase == 1 && row_split(p)) {
-    forward_rows(p, k);
+    run_rounds(p, k, p->T, forward_half, forward_step_of);
   } else if (phase == 1) {
     half(B, k, &r0, &r1);
     p->bad[k] = -1;
@@ -350,7 +325,7 @@ static void backward_phase(pass_t *p, int k, int phase) {
     half(B, k, &r0, &r1);
     memset(p->dh + (size_t)r0 * H, 0, (size_t)(r1 - r0) * H * 8);
   } else if (phase == 1 && row_split(p)) {
-    backward_rows(p, k);
+    run_rounds(p, k, p->T + 1, backward_half, backward_step_of);
   } else if (phase == 1) {
     half(B, k, &r0, &r1);
     const int m = (r1 - r0) * H;
@@ -442,6 +417,8 @@ static void run_pass(pass_t *p, phase_fn fn, int may_use_helper) {
   const long long work = (long long)p->T * p->B * p->H * (p->I + p->H + p->O);
   p->fn = fn;
   p->bad[0] = p->bad[1] = -1;
+  atomic_init(&p->ticket, 0);
+  atomic_init(&p->finished, 0);
   p->threads = may_use_helper && work >= SPLIT_MIN_WORK && helper_ready() ? 2 : 1;
   if (p->threads == 1) {
     for (int phase = 0; phase < 3; phase++)
@@ -449,9 +426,6 @@ static void run_pass(pass_t *p, phase_fn fn, int may_use_helper) {
     return;
   }
   pthread_barrier_init(&p->barrier, NULL, 2);
-  atomic_init(&p->arrived, 0);
-  atomic_init(&p->generation, 0);
-  atomic_init(&p->slow, 0);
   pthread_mutex_lock(&helper_mu);
   helper_pass = p;
   const unsigned long job = ++helper_posted;

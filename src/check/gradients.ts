@@ -1,11 +1,14 @@
 /**
  * Checks for the univariate exercises (notebooks 00 and 01): how many steps a gradient needs to change by a
- * factor, where a linear unit overflows, and which weight makes a tanh unit's gradient over T steps largest.
+ * factor, how far back a gradient overflows, where a linear unit overflows, and which weight makes a tanh unit's
+ * gradient over T steps largest.
  * Each computes ∂h(T)/∂h(1) with the library's univariate RNN (Grosse 2017, §2.1) at the answer and beside it.
  */
 import { NonFiniteError } from "../core/errors";
+import { matFrom, vecFrom } from "../core/tensor";
 import { univariateGradient } from "../dynamics/univariate";
 import type { Activation } from "../rnn/activation";
+import { finalLossGradNorms } from "../rnn/flow";
 import { hint, pass, shortestFailing, type CheckResult } from "./result";
 
 /** ∂h(n+1)/∂h(1) = w^n for a linear unit: the factor after n steps. */
@@ -35,16 +38,7 @@ export function stepsToFactor(steps: number, rho: number, factor = 10): CheckRes
  * throws NonFiniteError): notebook 01's "when does 1.1^(T−1) pass 10^308".
  */
 export function overflowLength(T: number, w: number): CheckResult {
-  const fails = (n: number) => {
-    try {
-      univariateGradient(w, "linear", n);
-      return false;
-    } catch (e) {
-      if (e instanceof NonFiniteError) return true;
-      throw e;
-    }
-  };
-  return shortestFailing(T, fails, { tol: 2, min: 1, unit: "T" });
+  return shortestFailing(T, (n) => overflows(() => univariateGradient(w, "linear", n)), { tol: 2, min: 1, unit: "T" });
 }
 
 /**
@@ -64,4 +58,26 @@ export function peakWeight(w: number, opts: { T?: number; x1?: number; activatio
   if (best > w + tol) return hint(`a slightly larger w gives a larger gradient than ${here.toPrecision(4)}: move w up`);
   if (best < w - tol) return hint(`a slightly smaller w gives a larger gradient than ${here.toPrecision(4)}: move w down`);
   return pass(`w = ${w} gives the largest |∂h(${T})/∂h(1)| = ${here.toPrecision(4)} within ±${tol} (${activation}, x1 = ${x1})`);
+}
+
+/** Throws NonFiniteError from `f` → true; no error → false; any other error is passed on. */
+function overflows(f: () => unknown): boolean {
+  try {
+    f();
+    return false;
+  } catch (e) {
+    if (e instanceof NonFiniteError) return true;
+    throw e;
+  }
+}
+
+/**
+ * `d` is how many steps back from the end (±2) the gradient of notebook 00's overflow cell first overflows: one
+ * tanh unit with recurrent weight w, zero inputs and L = ½(y_T − 1)² (finalLossGradNorms), so that ∂L/∂h_{T−d}
+ * = w^d: the shortest T whose backward pass throws NonFiniteError.
+ */
+export function overflowDistance(d: number, w: number): CheckResult {
+  const oneUnit = { Wxh: matFrom([[1]]), Whh: matFrom([[w]]), bh: vecFrom([0]), Why: matFrom([[1]]), by: vecFrom([0]), activation: "tanh" as const };
+  const fails = (T: number) => overflows(() => finalLossGradNorms(oneUnit, Array.from({ length: T }, () => vecFrom([0])), [1]));
+  return shortestFailing(d, fails, { tol: 2, min: 1, unit: "distance T − t" });
 }

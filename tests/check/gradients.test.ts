@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { overflowLength, peakWeight, stepsToFactor } from "../../src/check/gradients";
+import { overflowDistance, overflowLength, peakWeight, stepsToFactor } from "../../src/check/gradients";
 import { univariateGradient } from "../../src/dynamics/univariate";
 
 describe("check.gradients", () => {
@@ -24,6 +24,16 @@ describe("check.gradients", () => {
     expect(overflowLength(truth - 3, w).message).toMatch(/comes later/);
     expect(overflowLength(truth + 3, w).message).toMatch(/comes earlier/);
     expect(overflowLength(NaN, w).message).toMatch(/expected a whole number/);
+  });
+
+  it("overflowDistance: ✓ within ±2 of the first d with w^d = ∞ (notebook 00: 10^309 for w = 10, 2^1024 for w = 2)", () => {
+    for (const [w, truth] of [[10, 309], [2, 1024]]) {
+      expect(w ** (truth - 1)).toBeLessThan(Infinity);
+      expect(w ** truth).toBe(Infinity);
+      for (const k of [truth - 2, truth, truth + 2]) expect(overflowDistance(k, w).ok, `w = ${w}, d = ${k}`).toBe(true);
+      expect(overflowDistance(truth - 3, w).message).toMatch(/comes later/);
+      expect(overflowDistance(truth + 3, w).message).toMatch(/comes earlier/);
+    }
   });
 
   it("peakWeight: ✓ at the argmax of a fine scan, hints up or down away from it", () => {

@@ -13,9 +13,9 @@ function square(W: unknown): string | null {
 }
 
 function closeTo(what: string, value: number, target: number, tol: number): CheckResult {
-  if (Math.abs(value - target) <= tol) return pass(`${what} = ${value.toPrecision(10)}, within ${tol} of ${target}`);
+  if (Math.abs(value - target) <= tol) return pass(`${what} = ${value.toPrecision(10)}, within ${tol.toExponential(0)} of ${target}`);
   const how = value > target ? "too large" : "too small";
-  return hint(`${what} is ${how} by ${Math.abs(value - target).toPrecision(3)} (tolerance ${tol}): rescale W by target / ${what}`);
+  return hint(`${what} is ${how} by ${Math.abs(value - target).toPrecision(3)} (tolerance ${tol.toExponential(0)}): rescale W by target / ${what}`);
 }
 
 /** ρ(W) = max |λᵢ(W)| is `target` within `tol` (default 1e−6): e.g. W scaled to the edge, ρ = 1. */

@@ -53,4 +53,9 @@ fi
 echo "exploding-gradients kernel: using $root ($how)" >&2
 export EXPLODING_GRADIENTS_ROOT="$root"
 cd "$root" || exit 1
+# src/notebook/kernel-hooks.cjs mends tslab in the kernel's process (files added while it runs, stale library code,
+# readable errors, skipped cells: see its header); a checkout from before it had none.
+if [ -f "$root/src/notebook/kernel-hooks.cjs" ]; then
+  exec node --require "$root/src/notebook/kernel-hooks.cjs" "$root/node_modules/tslab/bin/tslab" kernel --config-path "$1"
+fi
 exec node "$root/node_modules/tslab/bin/tslab" kernel --config-path "$1"

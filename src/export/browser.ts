@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import type { DeckPageState } from "./slides";
+import { SLIDE_HEIGHT, SLIDE_WIDTH, type DeckPageState } from "./slides";
 
 /** Debian's chromium, installed by src/setup/setup.sh (playwright cannot download browsers here). */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -157,9 +157,18 @@ export async function waitForDeck(page: Page, timeoutMs = 30_000): Promise<DeckP
 /**
  * Prints a slide deck to PDF with reveal.js's print-pdf mode: one page per slide (fragments shown, no separate
  * pages for them), the page the slide's shape, vector charts and text math as in the handouts. Fails if the deck
- * asked for anything off-file or logged an error. Returns the number of slides.
+ * asked for anything off-file, logged an error, or left anything outside a slide. Returns the number of slides.
  */
 export async function printDeckPdf(browser: HandoutBrowser, htmlFile: string, pdfFile: string): Promise<number> {
+  // First as shown on screen (print-pdf lays slides out as pages, which deckOverflows does not read): nothing cut off.
+  const screen = await openOffline(browser, htmlFile, { viewport: { width: SLIDE_WIDTH, height: SLIDE_HEIGHT } });
+  try {
+    await waitForDeck(screen.page);
+    const cut = await deckOverflows(screen.page);
+    if (cut.length > 0) throw new Error(`${htmlFile}: content outside the ${SLIDE_WIDTH} × ${SLIDE_HEIGHT} slide: ${cut.join("; ")}`);
+  } finally {
+    await screen.page.close();
+  }
   const { page, log } = await openOffline(browser, htmlFile, { query: "?print-pdf" });
   try {
     const state = await waitForDeck(page);
@@ -175,4 +184,40 @@ export async function printDeckPdf(browser: HandoutBrowser, htmlFile: string, pd
   } finally {
     await page.close();
   }
+}
+
+/**
+ * For every slide of a started deck (shown in turn by reveal.js): what lies outside the 1280 × 720 slide, in slide
+ * pixels: the slide body's scroll size, or the first element whose box leaves the slide's box. Empty when nothing
+ * is cut off. Leaves the deck on its first slide.
+ */
+export async function deckOverflows(page: Page): Promise<string[]> {
+  return page.evaluate(
+    ({ W, H }) => {
+      const reveal = (window as unknown as { Reveal: { slide(h: number, v?: number): void; getScale(): number; getIndices(s: Element): { h: number; v?: number } } }).Reveal;
+      const leaves = Array.from(document.querySelectorAll(".reveal .slides section")).filter((s) => !s.querySelector("section"));
+      const problems: string[] = [];
+      for (const [n, section] of leaves.entries()) {
+        const { h, v } = reveal.getIndices(section);
+        reveal.slide(h, v);
+        const body = section.querySelector(":scope > .slide-body") as HTMLElement;
+        if (body.scrollHeight > H + 1 || body.scrollWidth > W + 1) problems.push(`slide ${n + 1}: content ${body.scrollWidth} × ${body.scrollHeight}`);
+        const scale = reveal.getScale();
+        const box = section.getBoundingClientRect();
+        for (const el of Array.from(section.querySelectorAll(".slide-body *"))) {
+          if (el.closest(".katex-mathml, aside.notes")) continue; // KaTeX's MathML copy is clipped away on purpose
+          const r = el.getBoundingClientRect();
+          if (r.width === 0 || r.height === 0) continue; // paints nothing (KaTeX's struts and empty spans)
+          const [x0, y0, x1, y1] = [(r.left - box.left) / scale, (r.top - box.top) / scale, (r.right - box.left) / scale, (r.bottom - box.top) / scale];
+          if (x0 < -1 || y0 < -1 || x1 > W + 1 || y1 > H + 1) {
+            problems.push(`slide ${n + 1}: <${el.tagName.toLowerCase()} class="${el.getAttribute("class") ?? ""}"> at ${[x0, y0, x1, y1].map(Math.round).join(", ")}`);
+            break;
+          }
+        }
+      }
+      reveal.slide(0, 0);
+      return problems;
+    },
+    { W: SLIDE_WIDTH, H: SLIDE_HEIGHT },
+  );
 }

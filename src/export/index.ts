@@ -19,7 +19,7 @@ export { keepOffline, type ExternalReference } from "./offline";
 export { createMarkdown, renderMath, highlightCode, escapeHtml, type MarkdownEnv, type MathError } from "./markdown";
 export { loadAssets, loadDeckAssets, katexCss, inlineScript, type HandoutAssets, type DeckAssets } from "./assets";
 export { renderDeck, planSlides, slideTypeOf, splitAtH2, SLIDE_TYPES, SLIDE_WIDTH, SLIDE_HEIGHT, type SlideType, type SlidePlan, type PlannedSlide, type DeckOptions, type RenderedDeck, type DeckPageState } from "./slides";
-export { launchBrowser, openOffline, waitForHandout, waitForDeck, printPdf, printDeckPdf, CHROMIUM, CHROMIUM_ARGS, type HandoutBrowser, type OfflineLog, type HandoutPageState } from "./browser";
+export { launchBrowser, openOffline, waitForHandout, waitForDeck, deckOverflows, printPdf, printDeckPdf, CHROMIUM, CHROMIUM_ARGS, type HandoutBrowser, type OfflineLog, type HandoutPageState } from "./browser";
 export {
   buildHandouts,
   handoutFileName,

@@ -5,10 +5,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CHROMIUM, launchBrowser, openOffline, printDeckPdf, waitForDeck, waitForHandout, type HandoutBrowser } from "../../src/export/browser";
-import { planSlides, renderDeck, slideTypeOf, splitAtH2, SLIDE_HEIGHT, SLIDE_WIDTH, type SlideType } from "../../src/export/slides";
+import { CHROMIUM, deckOverflows, launchBrowser, openOffline, printDeckPdf, waitForDeck, waitForHandout, type HandoutBrowser } from "../../src/export/browser";
+import { planSlides, renderDeck, slideTypeOf, splitAtH2, type SlideType } from "../../src/export/slides";
 import type { NotebookCell, NotebookJson } from "../../src/notebook/types";
 
 const FIXTURE = path.join(__dirname, "fixtures", "handout.ipynb");
@@ -38,41 +37,6 @@ function longNotebook(): NotebookJson {
       md(`## A wide formula\n\n$$\nz = ${wide}\n$$\n`),
     ],
   };
-}
-
-/**
- * For every slide (shown in turn by reveal.js): the parts of its content that lie outside the 1280 × 720 slide,
- * in slide pixels. Measures the slide body's scroll size and every element's box against the slide's box.
- */
-async function overflowingSlides(page: Page): Promise<string[]> {
-  return page.evaluate(
-    ({ W, H }) => {
-      const reveal = (window as unknown as { Reveal: { slide(h: number, v?: number): void; getScale(): number; getIndices(s: Element): { h: number; v?: number } } }).Reveal;
-      const leaves = Array.from(document.querySelectorAll(".reveal .slides section")).filter((s) => !s.querySelector("section"));
-      const problems: string[] = [];
-      for (const [n, section] of leaves.entries()) {
-        const { h, v } = reveal.getIndices(section);
-        reveal.slide(h, v);
-        const body = section.querySelector(":scope > .slide-body") as HTMLElement;
-        if (body.scrollHeight > H + 1 || body.scrollWidth > W + 1) problems.push(`slide ${n + 1}: content ${body.scrollWidth} × ${body.scrollHeight}`);
-        const scale = reveal.getScale();
-        const box = section.getBoundingClientRect();
-        for (const el of Array.from(section.querySelectorAll(".slide-body *"))) {
-          if (el.closest(".katex-mathml, aside.notes")) continue; // KaTeX's MathML copy is clipped away on purpose
-          const r = el.getBoundingClientRect();
-          if (r.width === 0 || r.height === 0) continue; // paints nothing (KaTeX's struts and empty spans)
-          const [x0, y0, x1, y1] = [(r.left - box.left) / scale, (r.top - box.top) / scale, (r.right - box.left) / scale, (r.bottom - box.top) / scale];
-          if (x0 < -1 || y0 < -1 || x1 > W + 1 || y1 > H + 1) {
-            problems.push(`slide ${n + 1}: <${el.tagName.toLowerCase()} class="${el.getAttribute("class") ?? ""}"> at ${[x0, y0, x1, y1].map(Math.round).join(", ")}`);
-            break;
-          }
-        }
-      }
-      reveal.slide(0, 0);
-      return problems;
-    },
-    { W: SLIDE_WIDTH, H: SLIDE_HEIGHT },
-  );
 }
 
 describe("slide_type metadata → slides", () => {
@@ -178,7 +142,7 @@ describe("slide decks in offline Chromium", () => {
       expect(charts).toEqual({ charts: 1, embedded: 1, failed: 0, done: true });
       expect(await page.locator(".chart-static").count()).toBe(0);
       expect(await page.locator("figure.chart .vega-embed svg .mark-line path").count()).toBe(2);
-      expect(await overflowingSlides(page)).toEqual([]);
+      expect(await deckOverflows(page)).toEqual([]);
     } finally {
       await page.close();
     }
@@ -210,7 +174,7 @@ describe("slide decks in offline Chromium", () => {
       const firsts = await page.locator(".reveal .slides section:not(.continued-slide) > .slide-body > :first-child").evaluateAll((els) => els.map((e) => e.querySelector("h1, h2")?.textContent ?? e.tagName));
       expect(firsts).toEqual(["Fixture: a gradient that shrinks", "Setup", "A chart", "Exercise"]);
       expect(deck.slides).toBe(4 + deck.split);
-      expect(await overflowingSlides(page)).toEqual([]);
+      expect(await deckOverflows(page)).toEqual([]);
     } finally {
       await page.close();
     }
@@ -229,14 +193,14 @@ describe("slide decks in offline Chromium", () => {
       expect(await page.locator("section.continued-slide p.continued").first().textContent()).toMatch(/\(continued\)$/);
       const text = (await page.locator(".reveal .slides").textContent()) ?? "";
       for (const k of [0, 30, 59]) expect(text).toContain(`step ${String(k).padStart(2)}:`);
-      expect(await overflowingSlides(page)).toEqual([]);
+      expect(await deckOverflows(page)).toEqual([]);
       // The measurement can fail: a block taller than the slide is reported.
       await page.evaluate(() => {
         const tall = document.createElement("div");
         tall.style.height = "900px";
         document.querySelector(".reveal .slides section .slide-body")!.appendChild(tall);
       });
-      const reported = (await overflowingSlides(page))[0] ?? "";
+      const reported = (await deckOverflows(page))[0] ?? "";
       expect(reported).toMatch(/^slide 1: content \d+ × \d+$/);
       expect(Number(reported.split(" × ")[1])).toBeGreaterThan(900);
     } finally {

@@ -206,6 +206,8 @@ export async function deckOverflows(page: Page): Promise<string[]> {
         const box = section.getBoundingClientRect();
         for (const el of Array.from(section.querySelectorAll(".slide-body *"))) {
           if (el.closest(".katex-mathml, aside.notes")) continue; // KaTeX's MathML copy is clipped away on purpose
+          // Inside an inline <svg> (a chart), marks beyond its viewport are clipped by it: the <svg> box is what shows.
+          if ((el as SVGElement).ownerSVGElement) continue;
           const r = el.getBoundingClientRect();
           if (r.width === 0 || r.height === 0) continue; // paints nothing (KaTeX's struts and empty spans)
           const [x0, y0, x1, y1] = [(r.left - box.left) / scale, (r.top - box.top) / scale, (r.right - box.left) / scale, (r.bottom - box.top) / scale];

@@ -50,7 +50,7 @@ function putBlocks(v: Float64Array, off: number, ms: Float64Array[], count: numb
 
 /**
  * The whole forward pass of B sequences in the kernels, for rnnForward (B = 1, xs[t] = x_t) and
- * rnnForwardBatch (xs[t] = the B×I block X_t): X, Wxhᵀ, Whh(ᵀ), Whyᵀ and the biases copied in once; the trace
+ * rnnForwardBatch (xs[t] = the B×I block X_t): X, Wxh(ᵀ), Whh(ᵀ), Why(ᵀ) and the biases copied in once; the trace
  * computed there by forwardAll and copied out once into one buffer [H_0..H_T | Z_1..Z_T | Y_1..Y_T],
  * B×size blocks (the native kernels write it there themselves). Null (nothing done) when no kernels are
  * available or φ is sigmoid.
@@ -92,10 +92,16 @@ export function forwardPassKernels(
   const a: ForwardAllArgs = { T, B, I, H, O, kind, x, wxt, w, wyt, bh, by, h, z, y };
   const v = s.reserve(end);
   if (v === null) return null;
-  putTransposed(v, wxt, H, I, p.Wxh.data);
+  if (direct !== null) {
+    // the native forwardAll reads Wxh and Why as they are (dgemm transposes them as it packs them)
+    v.set(p.Wxh.data, wxt);
+    v.set(p.Why.data, wyt);
+  } else {
+    putTransposed(v, wxt, H, I, p.Wxh.data);
+    putTransposed(v, wyt, O, H, p.Why.data);
+  }
   if (B === 1) v.set(p.Whh.data, w); // forwardAll takes Whh for one sequence (mat-vecs), Whhᵀ for more
   else putTransposed(v, w, H, H, p.Whh.data);
-  putTransposed(v, wyt, O, H, p.Why.data);
   v.set(p.bh, bh);
   v.set(p.by, by);
   putBlocks(v, x, xs, T, B * I);
@@ -113,8 +119,8 @@ export function forwardPassKernels(
 /**
  * Full BPTT of B sequences in the kernels, for rnnBackward (B = 1) and rnnBackwardBatch (B×size blocks per
  * step, as for {@link forwardPassKernels}): H_0..H_T, X, Ȳ (and Z for relu), Why and Whh(ᵀ) copied in once;
- * BPTT and the weight gradients computed there by backwardAll into gradient sums, then the sums added into g
- * (zeros on entry) and H̄_0..H̄_T copied out (returned; the native kernels write them there themselves). Null (nothing
+ * BPTT and the weight gradients computed there by backwardAll into gradient sums, then the sums written into g
+ * (the caller's fresh gradients: what g held is replaced) and H̄_0..H̄_T copied out (returned; the native kernels write them there themselves). Null (nothing
  * done) when no kernels are available or φ is sigmoid.
  *
  * @param recheck called when xs, hs, dys (or, for relu, zs: the other units do not read them) hold a NaN or ∞:
@@ -178,6 +184,6 @@ export function backwardPassKernels(
   // the first step, going backwards, where some sequence's H̄_t overflowed
   if (t >= 0) throwIfNonFinite("dL/dh_t", out.subarray(t * BH, (t + 1) * BH), t, EXPLODE);
   const sums: [Float64Array, number][] = [[g.Why.data, gy], [g.Whh.data, gh], [g.Wxh.data, gx], [g.bh, gbh], [g.by, gby]];
-  for (const [dst, o] of sums) for (let i = 0; i < dst.length; i++) dst[i] += v[o + i];
+  for (const [dst, o] of sums) dst.set(v.subarray(o, o + dst.length));
   return out;
 }

@@ -151,7 +151,7 @@ typedef void (*phase_fn)(pass_t *, int k, int phase);
 /* The operands of one pass, and how it runs. */
 struct pass {
   int T, B, I, H, O, kind;
-  const double *x, *wxt, *w, *wyt, *bh, *by, *dy, *wy, *z_in;
+  const double *x, *wxh, *w, *why, *bh, *by, *dy, *wy, *z_in;
   double *h, *z, *y, *dh, *dz, *g[5], *g1[5]; /* gradients gx, gh, gy, gbh, gby: part 0's, part 1's */
   int bad[2];                                  /* each part's first non-finite step, or −1 */
   int threads;
@@ -273,7 +273,7 @@ static void backward_half(pass_t *p, int r, int q) {
 }
 
 /* forward, phases 0 | 1 | 2:  Z = X Wxhᵀ + 1 bhᵀ | Z_t += H_{t−1} Whhᵀ, H_t = φ(Z_t) | Y = H_{1..T} Whyᵀ + 1 byᵀ
- * (w = Whh when B = 1, else Whhᵀ) */
+ * (w = Whh when B = 1, else Whhᵀ; Wxh and Why as they are, read transposed by dgemm: no copy transposes them) */
 static void forward_phase(pass_t *p, int k, int phase) {
   const int T = p->T, B = p->B, I = p->I, H = p->H, O = p->O, n = B * H;
   int r0, r1;
@@ -281,7 +281,7 @@ static void forward_phase(pass_t *p, int k, int phase) {
     half(T * B, k, &r0, &r1);
     fill_rows(r1 - r0, H, p->bh, p->z + (size_t)r0 * H);
     if (r1 > r0)
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, H, I, 1, p->x + (size_t)r0 * I, I, p->wxt, H,
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, H, I, 1, p->x + (size_t)r0 * I, I, p->wxh, I,
                   1, p->z + (size_t)r0 * H, H);
   } else if (phase == 1 && row_split(p)) {
     run_rounds(p, k, p->T, forward_half, forward_step_of);
@@ -300,8 +300,8 @@ static void forward_phase(pass_t *p, int k, int phase) {
     half(T * B, k, &r0, &r1);
     fill_rows(r1 - r0, O, p->by, p->y + (size_t)r0 * O);
     if (r1 > r0)
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, O, H, 1, p->h + n + (size_t)r0 * H, H, p->wyt,
-                  O, 1, p->y + (size_t)r0 * O, O);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, O, H, 1, p->h + n + (size_t)r0 * H, H, p->why,
+                  H, 1, p->y + (size_t)r0 * O, O);
   }
 }
 
@@ -540,8 +540,8 @@ static int sizes_ok(napi_env env, const char *fn, const int32_t *a) {
   return 1;
 }
 
-/* forwardAll(memory, out, T, B, I, H, O, kind, x, wxt, w, wyt, bh, by, h, z, y, helper) → first non-finite step
- * or −1: the operands in memory, except H_0..H_T, Z and Y, in out (which may be memory itself); helper: 1 when the
+/* forwardAll(memory, out, T, B, I, H, O, kind, x, wxh, w, why, bh, by, h, z, y, helper) → first non-finite step
+ * or −1 (unlike kernels.wat's rnn_forward_all, Wxh and Why as they are, not transposed): the operands in memory, except H_0..H_T, Z and Y, in out (which may be memory itself); helper: 1 when the
  * pass may use the helper thread (on the main thread) */
 static napi_value js_forward_all(napi_env env, napi_callback_info info) {
   double *m[2];
@@ -555,7 +555,7 @@ static napi_value js_forward_all(napi_env env, napi_callback_info info) {
   if (!regions_fit(env, "forwardAll", in, pos, lens, 9)) return NULL;
   double *const mi = m[0], *const mo = m[1];
   pass_t p = {.T = (int)T, .B = (int)B, .I = (int)I, .H = (int)H, .O = (int)O, .kind = a[5], .x = mi + a[6],
-              .wxt = mi + a[7], .w = mi + a[8], .wyt = mi + a[9], .bh = mi + a[10], .by = mi + a[11],
+              .wxh = mi + a[7], .w = mi + a[8], .why = mi + a[9], .bh = mi + a[10], .by = mi + a[11],
               .h = mo + a[12], .z = mo + a[13], .y = mo + a[14]};
   return int_value(env, forward_all(&p, a[15] == 1));
 }

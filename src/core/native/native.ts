@@ -34,8 +34,10 @@ export interface NativeKernels {
   /** y += A x, `reps` times, by OpenBLAS's dgemv (A m×n row-major at a, x at x, y at y): the bench's mat-vec. */
   gemv(m: number, n: number, a: number, x: number, y: number, reps: number): void;
   /**
-   * The whole forward pass, exactly as SimdKernels.forwardAll (the same arguments and layout), except that with
-   * `out` given, H_0..H_T, Z and Y are positions in out: the trace written straight into the caller's buffer.
+   * The whole forward pass, as SimdKernels.forwardAll (the same arguments and layout), except that wxt and wyt
+   * hold Wxh and Why as they are, not transposed (OpenBLAS's dgemm reads them transposed, so no copy has to),
+   * and that with `out` given, H_0..H_T, Z and Y are positions in out: the trace written straight into the
+   * caller's buffer.
    */
   forwardAll(p: ForwardAllArgs, out?: Float64Array): number;
   /**

@@ -371,7 +371,8 @@ a { color: #0969da; }
 <body>
 <h1>Exploding and vanishing gradients — handouts</h1>
 <p>One page per tutorial, executed from a fresh kernel. Each HTML file works offline; the PDFs are for printing.
-Student handouts leave out the solutions; instructor handouts include them.</p>
+Student handouts leave out the solutions; instructor handouts include them. The slides (built with
+<code>--slides</code>) are reveal.js decks of the same cells: open one and press S for the speaker notes.</p>
 <table>
 <thead><tr><th>Tutorial</th><th>Handouts</th><th>Built (UTC)</th></tr></thead>
 <tbody>

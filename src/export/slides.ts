@@ -217,6 +217,8 @@ export interface DeckPageState {
   scaled: number;
   /** Blocks wider than the slide (formulas, tables) shrunk on their own. */
   narrowed: number;
+  /** Charts enlarged into the room left on their slide. */
+  grown: number;
   /** reveal.js's print layout is ready (only with ?print-pdf). */
   pdfReady: boolean;
   error?: string;
@@ -234,7 +236,7 @@ const DECK_BOOT_SCRIPT = `
 (function () {
   var config = JSON.parse(document.getElementById("deck-config").textContent);
   var W = config.width, H = config.height;
-  var state = (window.__deck = { done: false, slides: 0, split: 0, scaled: 0, narrowed: 0, pdfReady: false });
+  var state = (window.__deck = { done: false, slides: 0, split: 0, scaled: 0, narrowed: 0, grown: 0, pdfReady: false });
   var print = /print-pdf/i.test(window.location.search);
 
   function leaves() {
@@ -368,12 +370,32 @@ const DECK_BOOT_SCRIPT = `
     }
     state.scaled++;
   }
+  /**
+   * A slide's only chart grows into the room left below it (at most 1.6×): Vega's sizes suit a page, and a chart
+   * using 40% of a slide is hard to read from the back of a room.
+   */
+  function grow(section) {
+    var body = section.querySelector(":scope > .slide-body");
+    var charts = body.querySelectorAll("figure.chart");
+    if (charts.length !== 1 || body.querySelector(".slide-zoom") || tooTall(body)) return;
+    var chart = charts[0], h = chart.offsetHeight;
+    var drawn = chart.querySelector("svg, canvas");
+    var w = drawn ? drawn.getBoundingClientRect().width : chart.offsetWidth;
+    var zoom = Math.min(1.6, (h + H - body.scrollHeight) / Math.max(h, 1), chart.offsetWidth / Math.max(w, 1));
+    if (!(zoom > 1.05)) return;
+    for (var i = 0; i < 20 && zoom > 1.05; i++) {
+      chart.style.zoom = String(zoom);
+      if (!overflows(body)) { state.grown++; return; }
+      zoom *= 0.96;
+    }
+    chart.style.zoom = "";
+  }
   function fit() {
     leaves().forEach(function (section) {
       measureOn(section);
       narrow(section.querySelector(":scope > .slide-body"));
       var parts = config.split ? split(section) : [section];
-      parts.forEach(function (part) { measureOn(part); shrink(part); measureOff(part); });
+      parts.forEach(function (part) { measureOn(part); shrink(part); grow(part); measureOff(part); });
     });
   }
 

@@ -174,6 +174,9 @@ describe("slide decks in offline Chromium", () => {
       const firsts = await page.locator(".reveal .slides section:not(.continued-slide) > .slide-body > :first-child").evaluateAll((els) => els.map((e) => e.querySelector("h1, h2")?.textContent ?? e.tagName));
       expect(firsts).toEqual(["Fixture: a gradient that shrinks", "Setup", "A chart", "Exercise"]);
       expect(deck.slides).toBe(4 + deck.split);
+      // The chart, alone on its slide with its code, grows into the room below it (and still fits: checked next).
+      expect(deck.grown).toBe(1);
+      expect(Number(await page.locator("figure.chart").evaluate((e) => (e as HTMLElement).style.getPropertyValue("zoom")))).toBeGreaterThan(1.1);
       expect(await deckOverflows(page)).toEqual([]);
     } finally {
       await page.close();

@@ -378,7 +378,8 @@ export const CHART_BOOT_SCRIPT = `
     var live = document.createElement("div");
     live.className = "chart-live";
     figure.appendChild(live);
-    return vegaEmbed(live, spec, { renderer: "svg", actions: false }).then(function () {
+    return vegaEmbed(live, spec, { renderer: "svg", actions: false }).then(function (result) {
+      live.__view = result.view; // the slide deck's tests check that a chart moved between slides is still this one
       var still = figure.querySelector(".chart-static");
       if (still) still.remove();
       state.embedded++;

@@ -266,29 +266,34 @@ const DECK_BOOT_SCRIPT = `
   }
   function shell(el) { var copy = el.cloneNode(false); copy.removeAttribute("id"); return copy; }
   function wrap(outer, child) { var w = shell(outer); w.appendChild(child); return w; }
-  /** Smaller pieces of a unit that is too tall on its own, or [] when it cannot be broken. */
+  function kids(el) { return Array.prototype.slice.call(el.children); }
+  /**
+   * Smaller pieces of a unit that is too tall on its own (and already out of the page), or [] when it cannot be
+   * broken. The pieces take the unit's own nodes, never copies: a live chart keeps its vega view and its handlers.
+   */
   function explode(unit) {
     if (unit.classList.contains("cell") && unit.classList.contains("code")) {
       var parts = [];
-      Array.prototype.forEach.call(unit.children, function (c) {
+      kids(unit).forEach(function (c) {
         if (c.classList.contains("outputs") && c.children.length > 1) {
-          Array.prototype.forEach.call(c.children, function (o) { parts.push(wrap(unit, wrap(c, o.cloneNode(true)))); });
-        } else parts.push(wrap(unit, c.cloneNode(true)));
+          kids(c).forEach(function (o) { parts.push(wrap(unit, wrap(c, o))); });
+        } else parts.push(wrap(unit, c));
       });
       if (parts.length > 1) return parts;
+      kids(parts[0]).forEach(function (c) { unit.appendChild(c); }); // one piece: give it back
     } else if (unit.classList.contains("cell") && unit.children.length > 1) {
-      return Array.prototype.map.call(unit.children, function (c) { return wrap(unit, c.cloneNode(true)); });
+      return kids(unit).map(function (c) { return wrap(unit, c); });
     }
     // A list alone: halves by items (an ordered list keeps its numbering).
     var list = unit.children.length === 1 ? unit.firstElementChild : null;
     if (list && (list.tagName === "UL" || list.tagName === "OL") && list.children.length > 1) {
-      var items = Array.prototype.slice.call(list.children);
+      var items = kids(list);
       var mid = Math.ceil(items.length / 2);
       var start = Number(list.getAttribute("start") || 1);
       return [items.slice(0, mid), items.slice(mid)].map(function (part, k) {
         var l = shell(list);
         if (list.tagName === "OL" && k === 1) l.setAttribute("start", String(start + mid));
-        part.forEach(function (li) { l.appendChild(li.cloneNode(true)); });
+        part.forEach(function (li) { l.appendChild(li); });
         return wrap(unit, l);
       });
     }

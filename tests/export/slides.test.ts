@@ -27,6 +27,8 @@ function longNotebook(): NotebookJson {
   const md = (text: string): NotebookCell => ({ cell_type: "markdown", metadata: {}, source: lines(text) });
   const printed = Array.from({ length: 60 }, (_, k) => `step ${String(k).padStart(2)}: ‖g‖ = ${(1.1 ** k).toFixed(6)}`).join("\n");
   const wide = Array.from({ length: 40 }, (_, k) => `w_{${k}} h_{${k}}`).join(" + ");
+  const chart = fixture().cells[4]!;
+  const chartOutputs = chart.cell_type === "code" ? chart.outputs : [];
   return {
     ...fixture(),
     cells: [
@@ -35,6 +37,11 @@ function longNotebook(): NotebookJson {
       { cell_type: "code", metadata: {}, execution_count: 1, source: lines("for (let k = 0; k < 60; k++) console.log(k);"), outputs: [{ output_type: "stream", name: "stdout", text: lines(`${printed}\n`) }] },
       md(`## A long list\n\n${Array.from({ length: 30 }, (_, k) => `- item ${k}: $\\gamma^{${k}}$ shrinks`).join("\n")}\n`),
       md(`## A wide formula\n\n$$\nz = ${wide}\n$$\n`),
+      md("## A chart after a long output\n"),
+      {
+        cell_type: "code", metadata: {}, execution_count: 2, source: lines("console.log(table);\nawait show(chart);"),
+        outputs: [{ output_type: "stream", name: "stdout", text: lines(`${printed.split("\n").slice(0, 12).join("\n")}\n`) }, ...chartOutputs],
+      },
     ],
   };
 }
@@ -197,6 +204,19 @@ describe("slide decks in offline Chromium", () => {
       const text = (await page.locator(".reveal .slides").textContent()) ?? "";
       for (const k of [0, 30, 59]) expect(text).toContain(`step ${String(k).padStart(2)}:`);
       expect(await deckOverflows(page)).toEqual([]);
+      // The chart of a cell broken into pieces is the live view itself, not a copy: its tooltip answers the mouse.
+      const chartSlide = await page.locator("section:has(figure.chart)").evaluate((s) => {
+        const reveal = (window as unknown as { Reveal: { getIndices(e: Element): { h: number; v?: number }; slide(h: number, v?: number): void } }).Reveal;
+        const { h, v } = reveal.getIndices(s);
+        reveal.slide(h, v);
+        return s.querySelector(".continued") !== null;
+      });
+      expect(chartSlide, "the chart sits on a continuation slide (its cell was split)").toBe(true);
+      // The chart is the live view itself, moved there, not a copy (a copy keeps the drawing but loses vega's view
+      // and with it tooltips and sliders).
+      expect(await page.locator("section.present figure.chart .chart-live").evaluateAll((els) =>
+        els.map((e) => typeof (e as unknown as { __view?: { signal?: unknown } }).__view?.signal),
+      )).toEqual(["function"]);
       // The measurement can fail: a block taller than the slide is reported.
       await page.evaluate(() => {
         const tall = document.createElement("div");

@@ -21,10 +21,16 @@
  * 4. A cell tslab skips because an earlier one failed says so. Before, it stayed at `In [ ]` without a word. And a
  *    request with `stop_on_error: false` (nbclient with errors allowed; JupyterLab for a cell tagged
  *    raises-exception) no longer makes tslab skip the requests that arrive in the 200 ms after it fails.
+ * 5. The kernel ends when it is told to or when its server is gone. Before, a shutdown request closed tslab's
+ *    sockets but the process lived on (TypeScript's file watchers keep Node's event loop alive), and so did a
+ *    kernel whose Jupyter server stopped: on a class hub every stopped or culled server left its kernels running
+ *    (≈ 0.3 GB each). Now the process exits once tslab has closed its sockets, and when its parent (the server
+ *    that started it) is gone.
  *
  * What it touches: in tslab/dist/converter.js `createConverter` (its result's `convert`), in executor.js
  * `createExecutor` (the console it is given; its result's `execute`), in jupyter.js
- * `JupyterHandlerImpl.prototype.handleExecute`, and `setTimeout`/`clearTimeout` of TypeScript's `ts.sys`.
+ * `JupyterHandlerImpl.prototype.handleExecute` and `ZmqServer.prototype.close`, and `setTimeout`/`clearTimeout`
+ * of TypeScript's `ts.sys`.
  * Fails safe: for another tslab or TypeScript version, or exports not shaped as expected, it changes nothing and
  * says so in one line of the Jupyter server's log (the kernel's stderr); EXPLODING_GRADIENTS_KERNEL_HOOKS=off
  * turns it off. Plain CommonJS, so that it needs no compiling.
@@ -73,6 +79,7 @@ function install() {
     !(handler && typeof handler.handleExecute === "function" && typeof handler.handleExecuteImpl === "function") &&
       "JupyterHandlerImpl.prototype.handleExecute",
     !(timerProperty("setTimeout") && timerProperty("clearTimeout")) && "ts.sys.setTimeout",
+    !(jupyter.ZmqServer && typeof jupyter.ZmqServer.prototype.close === "function") && "ZmqServer.prototype.close",
   ].filter(Boolean);
   if (problems.length > 0) {
     log(`not installed, the kernel runs as tslab made it: unexpected ${problems.join(", ")}`);
@@ -147,6 +154,41 @@ function install() {
     if (reply && reply.status === "abort") writeStream("stderr", `${report.SKIPPED_NOTE}\n`);
     return reply;
   };
+
+  // 5. tslab closes its sockets on a shutdown request (jupyter.js handleShellMessage); let the reply leave, then go.
+  const close = jupyter.ZmqServer.prototype.close;
+  jupyter.ZmqServer.prototype.close = function (...args) {
+    const result = close.apply(this, args);
+    setTimeout(() => process.exit(0), 200);
+    return result;
+  };
+  exitWithParent(process.ppid);
+}
+
+/** The kernel's parent process now (Node's process.ppid is read once, at start). */
+function currentParent(parent) {
+  try {
+    const stat = fs.readFileSync("/proc/self/stat", "utf8"); // "pid (name) state ppid …"
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    try {
+      process.kill(parent, 0); // no /proc: at least notice the parent's end
+      return parent;
+    } catch {
+      return -1;
+    }
+  }
+}
+
+/** Exits when the process that started the kernel is gone (the kernel is then re-parented). */
+function exitWithParent(parent) {
+  if (parent <= 1) return; // started by init itself: nothing to watch
+  setInterval(() => {
+    if (currentParent(parent) !== parent) {
+      log(`the Jupyter server (pid ${parent}) is gone: the kernel exits`);
+      process.exit(0);
+    }
+  }, 1000).unref();
 }
 
 /**

@@ -244,3 +244,39 @@ describe("the hooks fail safe", () => {
     expect(readFileSync(path.join(PROJECT_ROOT, "node_modules", "tslab", "package.json"), "utf8")).toContain('"version": "1.0.22"');
   });
 });
+
+describe("the kernel ends with its server", () => {
+  test("a kernel whose Jupyter server is killed exits by itself instead of running on", async () => {
+    const { freePort } = await import("../setup/jupyter");
+    const port = await freePort();
+    const token = "kernel-exit-test";
+    const dir = mkdtempSync(path.join(scratch, "server-"));
+    const { spawn } = await import("node:child_process");
+    const server = spawn(path.join(PROJECT_ROOT, ".venv/bin/jupyter"), ["server", `--ServerApp.port=${port}`, `--ServerApp.root_dir=${dir}`,
+      "--ServerApp.port_retries=0", ...(process.getuid?.() === 0 ? ["--allow-root"] : [])], {
+      env: { ...process.env, JUPYTER_TOKEN: token, JUPYTER_RUNTIME_DIR: path.join(dir, ".runtime") },
+      stdio: "ignore",
+    });
+    const alive = (pid: number) => spawnSync("kill", ["-0", String(pid)]).status === 0;
+    let kernelPid = 0;
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const headers = { Authorization: `token ${token}`, "Content-Type": "application/json" };
+      await expect.poll(async () => (await fetch(`${base}/api/status`, { headers }).catch(() => null))?.status, { timeout: 30_000 }).toBe(200);
+      const res = await fetch(`${base}/api/kernels`, { method: "POST", headers, body: JSON.stringify({ name: PROJECT_KERNEL }) });
+      const { id } = (await res.json()) as { id: string };
+      await expect
+        .poll(() => (kernelPid = Number(spawnSync("pgrep", ["-f", `kernel-${id}.json`], { encoding: "utf8" }).stdout.split("\n")[0]) || 0), { timeout: 30_000 })
+        .toBeGreaterThan(0);
+      // Booted and waiting (sleeping for a few checks in a row): a kernel still loading TypeScript runs no timers yet.
+      const sleeping = () => spawnSync("ps", ["-o", "stat=", "-p", String(kernelPid)], { encoding: "utf8" }).stdout.trim().startsWith("S");
+      let quiet = 0;
+      await expect.poll(() => (quiet = sleeping() ? quiet + 1 : 0), { timeout: 60_000, interval: 500 }).toBeGreaterThanOrEqual(4);
+      server.kill("SIGKILL"); // no chance to shut its kernels down
+      await expect.poll(() => alive(kernelPid), { timeout: 10_000, message: "the orphaned kernel is still running" }).toBe(false);
+    } finally {
+      server.kill("SIGKILL");
+      if (kernelPid > 0 && alive(kernelPid)) process.kill(kernelPid, "SIGKILL");
+    }
+  }, 90_000);
+});

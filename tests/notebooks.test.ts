@@ -14,6 +14,7 @@ import {
   type NotebookCell,
   type NotebookJson,
 } from "../src/notebook";
+import { claimFailures, notebookClaims, storedCellFailures, withClaimProbes } from "../src/prose/claims";
 
 /** Budget per notebook: kernel start (~3 s) plus the cells; tutorials should stay well inside it. */
 const NOTEBOOK_TIMEOUT_SEC = 60;
@@ -40,7 +41,28 @@ describe("notebooks/ as stored", () => {
       .map(({ i }) => i + 1);
     expect(withOutputs, "cells (1-based, all cells) stored with outputs: clear outputs before committing").toEqual([]);
   });
+
+  test.each(notebooks.map((f) => [path.basename(f), f]))("%s: every claim in metadata.claims is well formed", (_name, file) => {
+    // Checked again against the outputs when the notebook runs (below); this part needs no kernel.
+    expect(notebookClaims(readNotebook(file)).problems).toEqual([]);
+  });
 });
+
+/**
+ * Runs a notebook with probe cells for its prose's claims (src/prose/claims.ts), from a copy in `dir`; reports name
+ * the stored notebook's file and cells. Returns the executed copy and every failure: cells that wrote to stderr,
+ * then claims the outputs do not bear out.
+ */
+async function executeWithClaims(file: string, dir: string): Promise<{ notebook: NotebookJson; failures: string[] }> {
+  const rel = path.relative(process.cwd(), file);
+  const stored = readNotebook(file);
+  const probed = withClaimProbes(stored);
+  const copy = path.join(dir, `with-claims-${path.basename(file)}`);
+  writeFileSync(copy, JSON.stringify(probed.notebook, null, 1));
+  const { notebook, failures } = await executeNotebook(copy, { timeoutSec: NOTEBOOK_TIMEOUT_SEC });
+  const cells = storedCellFailures(rel, stored, probed, failures);
+  return { notebook, failures: [...(cells.length > 0 ? [`notebook failed:\n${cells.join("\n\n")}`] : []), ...claimFailures(rel, stored, notebook)] };
+}
 
 /**
  * What in an output's MIME bundle would make a front end fetch something when it draws it: a Vega-Lite `url`
@@ -71,12 +93,15 @@ describe("the remote-reference check", () => {
   });
 });
 
-describe("notebooks/ execute cleanly in the project kernel", () => {
+describe("notebooks/ execute cleanly in the project kernel, and their prose agrees with the outputs", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "eg-notebook-claims-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   test.each(notebooks.map((f) => [path.basename(f), f]))(
     "%s",
     async (_name, file) => {
-      const { notebook, failures } = await executeNotebook(path.relative(process.cwd(), file), { timeoutSec: NOTEBOOK_TIMEOUT_SEC });
-      if (failures.length > 0) throw new Error(`notebook failed:\n${formatFailures(failures)}`);
+      const { notebook, failures } = await executeWithClaims(file, dir);
+      if (failures.length > 0) throw new Error(failures.join("\n"));
       // Opening the executed notebook fetches nothing: every chart carries its data and draws no remote image.
       const refs = notebook.cells.flatMap((c, i) =>
         (c.cell_type === "code" ? c.outputs : []).flatMap((o) => ("data" in o && o.data ? remoteReferences(o.data, `cell ${i + 1}`) : [])),
@@ -142,6 +167,37 @@ describe("the notebook checker catches failures", () => {
       "still runs\n",
     );
     expect(progress).toEqual(["1/4 start", "1/4 done", "2/4 start", "2/4 done", "3/4 start", "3/4 done", "4/4 start", "4/4 done"]);
+  }, 90_000);
+
+  test("prose whose numbers or comparisons the outputs do not bear out fails, naming the cell, the prose and both values", async () => {
+    const file = writeNotebook("claims.ipynb", [
+      code("const norms = [0.094, 0.44, 7.975];"),
+      {
+        ...markdown("Five steps with norms 0.09–0.44, then a wall at about 9, the largest by far."),
+        id: "after-run",
+        metadata: {
+          claims: [
+            { text: "0.09–0.44", value: "[norms[0], norms[1]]" },
+            { text: "about 9", value: "norms[2]" },
+            { text: "the largest by far", check: "norms[2] > 10 * norms[1]" },
+            { text: "Five steps", check: "norms.length === 5" },
+          ],
+        },
+      },
+      { ...markdown("A claim on nothing."), id: "broken", metadata: { claims: [{ text: "nothing", check: "nothingDefined > 0" }] } },
+      code('console.log("still runs");'),
+    ]);
+    const rel = path.relative(process.cwd(), file);
+    const { notebook, failures } = await executeWithClaims(file, dir);
+    expect(failures).toEqual([
+      expect.stringMatching(/^notebook failed:\n.*the claims of markdown cell 3 \("broken"\), evaluated after cell 1: stderr: .*Cannot find name 'nothingDefined'/s),
+      `${rel}, cell 2 ("after-run"), claim "about 9": the prose says 9 vs computed 7.975 (rounds to 9 only within ±0.5)`,
+      `${rel}, cell 2 ("after-run"), claim "Five steps": check \`norms.length === 5\` gave false, not true`,
+      `${rel}, cell 3 ("broken"), claim "nothing": not evaluated (its probe, after cell 1, failed: see above)`,
+    ]);
+    // A claim that does not compile fails its own probe only: the notebook's cells and the other claims still ran.
+    const last = notebook.cells[notebook.cells.length - 1];
+    expect(last?.cell_type === "code" && last.outputs.map((o) => (o.output_type === "stream" ? joinText(o.text) : "")).join("")).toBe("still runs\n");
   }, 90_000);
 
   test("a cell that never finishes fails as a timeout of that cell", async () => {

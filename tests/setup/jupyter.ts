@@ -2,10 +2,13 @@
 // UI tests make in it: open a notebook, run all cells, watch the kernel's messages, keep requests on 127.0.0.1.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { launchBrowser, type HandoutBrowser } from "../../src/export/browser";
 import { PROJECT_ROOT } from "../../src/notebook/index";
 
 export interface JupyterServer {
@@ -176,4 +179,37 @@ export async function runAllCells(page: Page, watch: PageWatch, codeCells: numbe
     }
     await page.waitForTimeout(200);
   }
+}
+
+/** What {@link withJupyter} provides to the tests of its describe block (valid once its beforeAll has run). */
+export interface JupyterFixture {
+  server: JupyterServer;
+  browser: HandoutBrowser;
+  /** The temporary workspace the server serves. */
+  workspace: string;
+}
+
+/**
+ * In the calling describe block: before its tests, a server started by start.sh on a temporary workspace (which
+ * `prepare` may fill first) and a browser; after them, both stopped and the folder removed.
+ */
+export function withJupyter(app: "lab" | "notebook", prepare?: (workspace: string) => void): JupyterFixture {
+  const tmp = mkdtempSync(path.join(tmpdir(), `eg-${app}-`));
+  const fixture = { workspace: path.join(tmp, "workspace") } as JupyterFixture;
+  beforeAll(async () => {
+    if (prepare) {
+      mkdirSync(fixture.workspace);
+      prepare(fixture.workspace);
+    }
+    // A workspace outside the checkout: the kernel is told which checkout's src/ it imports.
+    const env = { EXPLODING_GRADIENTS_ROOT: PROJECT_ROOT };
+    fixture.server = await startJupyter({ app, serve: fixture.workspace, state: path.join(tmp, "state"), env });
+    fixture.browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await fixture.browser?.close();
+    await fixture.server?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }, 60_000);
+  return fixture;
 }

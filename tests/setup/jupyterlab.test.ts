@@ -1,15 +1,13 @@
 // The notebooks where students work: JupyterLab 4 (and Notebook 7) started by src/setup/start.sh, driven in
 // Debian's Chromium. The charts must be JupyterLab's own interactive Vega-Lite views: a slider that redraws the
 // curve, tooltips with formatted numbers, a live training chart that redraws while the cell runs.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launchBrowser, type HandoutBrowser } from "../../src/export/browser";
+import { describe, expect, test } from "vitest";
 import { VEGALITE_MIME } from "../../src/charts/display";
 import { executeNotebook, PROJECT_ROOT, type NotebookJson } from "../../src/notebook/index";
-import { notebookUrl, openNotebook, runAllCells, startJupyter, watchPage, type JupyterServer, type PageWatch } from "./jupyter";
+import { notebookUrl, openNotebook, runAllCells, watchPage, withJupyter, type JupyterServer, type PageWatch } from "./jupyter";
 
 const EXPLORE = "03-many-units.ipynb";
 const LIVE = "05-gradient-clipping.ipynb";
@@ -85,36 +83,20 @@ async function exploreNotebook03(page: Page, server: JupyterServer, app: "lab" |
 }
 
 describe("JupyterLab 4 as npm start opens it", () => {
-  let server: JupyterServer;
-  let browser: HandoutBrowser;
-  const tmp = mkdtempSync(path.join(tmpdir(), "eg-jupyterlab-"));
-  const dir = path.join(tmp, "workspace");
-
-  beforeAll(async () => {
-    // A workspace outside the checkout: tell the kernel which checkout's src/ it imports.
-    const env = { EXPLODING_GRADIENTS_ROOT: PROJECT_ROOT };
-    server = await startJupyter({ app: "lab", serve: dir, state: path.join(tmp, "state"), env });
-    browser = await launchBrowser();
-  }, 90_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  }, 60_000);
+  const lab = withJupyter("lab");
 
   test("03: Run All draws interactive charts; the slider redraws the curve; tooltips show formatted numbers", async () => {
-    const page = await browser.context.newPage();
+    const page = await lab.browser.context.newPage();
     try {
-      const watch = await exploreNotebook03(page, server, "lab");
+      const watch = await exploreNotebook03(page, lab.server, "lab");
       expect(watch.offsite).toEqual([]);
       expect(watch.pageErrors).toEqual([]);
       // New notebooks get the project kernel (.venv's Jupyter config).
-      const headers = { Authorization: `token ${server.token}` };
-      const specs = (await (await fetch(`${server.base}/api/kernelspecs`, { headers })).json()) as { default: string };
+      const headers = { Authorization: `token ${lab.server.token}` };
+      const specs = (await (await fetch(`${lab.server.base}/api/kernelspecs`, { headers })).json()) as { default: string };
       expect(specs.default).toBe("exploding-gradients");
       // The kernel said in the server's log which checkout's src/ it imports.
-      expect(server.log()).toContain(`exploding-gradients kernel: using ${PROJECT_ROOT} (from EXPLODING_GRADIENTS_ROOT)`);
+      expect(lab.server.log()).toContain(`exploding-gradients kernel: using ${PROJECT_ROOT} (from EXPLODING_GRADIENTS_ROOT)`);
     } finally {
       await page.close();
     }
@@ -125,13 +107,13 @@ describe("JupyterLab 4 as npm start opens it", () => {
     const source = path.join(PROJECT_ROOT, "notebooks", "02-iterated-functions.ipynb");
     const { notebook, failures } = await executeNotebook(source, { timeoutSec: 60 });
     expect(failures).toEqual([]);
-    writeFileSync(path.join(dir, name), JSON.stringify(notebook));
+    writeFileSync(path.join(lab.workspace, name), JSON.stringify(notebook));
     const charts = notebook.cells.filter((c) => c.cell_type === "code" && c.outputs.some((o) => "data" in o && o.data?.[VEGALITE_MIME])).length;
     expect(charts).toBeGreaterThan(0);
-    const page = await browser.context.newPage();
+    const page = await lab.browser.context.newPage();
     try {
-      const watch = await watchPage(page, server.base);
-      await openNotebook(page, notebookUrl(server, "lab", name));
+      const watch = await watchPage(page, lab.server.base);
+      await openNotebook(page, notebookUrl(lab.server, "lab", name));
       const views = page.locator(".jp-RenderedVegaLite .vega-embed canvas");
       await expect.poll(() => views.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(charts);
       expect(watch.offsite).toEqual([]);
@@ -142,7 +124,7 @@ describe("JupyterLab 4 as npm start opens it", () => {
   }, 120_000);
 
   test("05: the live training chart is redrawn in the page while its cell runs", async () => {
-    const page = await browser.context.newPage();
+    const page = await lab.browser.context.newPage();
     try {
       // Every chart canvas put into the page, with its time: each redraw of the live chart is a new Vega view.
       await page.addInitScript(() => {
@@ -154,9 +136,9 @@ describe("JupyterLab 4 as npm start opens it", () => {
               if (n instanceof HTMLCanvasElement || (n instanceof HTMLElement && n.querySelector("canvas"))) drawn.push(Date.now());
         }).observe(document, { childList: true, subtree: true });
       });
-      const watch = await watchPage(page, server.base);
-      await openNotebook(page, notebookUrl(server, "lab", LIVE));
-      await runAllCells(page, watch, codeCells(server, LIVE), 120_000);
+      const watch = await watchPage(page, lab.server.base);
+      await openNotebook(page, notebookUrl(lab.server, "lab", LIVE));
+      await runAllCells(page, watch, codeCells(lab.server, LIVE), 120_000);
       expect(await stderrOutputs(page)).toEqual([]);
       const updates = watch.messages.filter((m) => m.type === "update_display_data").map((m) => m.at);
       expect(updates.length, "update_display_data messages in one run").toBeGreaterThanOrEqual(5);
@@ -173,26 +155,12 @@ describe("JupyterLab 4 as npm start opens it", () => {
 });
 
 describe("Notebook 7 as npm start -- --notebook opens it", () => {
-  let server: JupyterServer;
-  let browser: HandoutBrowser;
-  const tmp = mkdtempSync(path.join(tmpdir(), "eg-notebook7-"));
-
-  beforeAll(async () => {
-    const env = { EXPLODING_GRADIENTS_ROOT: PROJECT_ROOT };
-    server = await startJupyter({ app: "notebook", serve: path.join(tmp, "workspace"), state: path.join(tmp, "state"), env });
-    browser = await launchBrowser();
-  }, 90_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  }, 60_000);
+  const nb7 = withJupyter("notebook");
 
   test("03: Run All, the slider and the tooltips work in Notebook 7 too", async () => {
-    const page = await browser.context.newPage();
+    const page = await nb7.browser.context.newPage();
     try {
-      const watch = await exploreNotebook03(page, server, "notebook");
+      const watch = await exploreNotebook03(page, nb7.server, "notebook");
       expect(watch.offsite).toEqual([]);
     } finally {
       await page.close();

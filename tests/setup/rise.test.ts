@@ -3,46 +3,30 @@
 // what the README promises in spite of that, in JupyterLab started by start.sh and driven in Chromium with every
 // request off the server blocked: math still renders in the notebook, the page raises no error, and the RISE
 // slideshow shows the notebook's slides with typeset math and runs a cell live.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { launchBrowser, type HandoutBrowser } from "../../src/export/browser";
+import { describe, expect, test } from "vitest";
 import type { NotebookJson } from "../../src/notebook/index";
-import { startJupyter, watchPage, type JupyterServer } from "./jupyter";
+import { watchPage, withJupyter } from "./jupyter";
 
 const DECK = "rise-deck.ipynb";
 
 describe("jupyterlab-rise in JupyterLab 4", () => {
-  const tmp = mkdtempSync(path.join(tmpdir(), "eg-rise-"));
-  let server: JupyterServer;
-  let browser: HandoutBrowser;
-
-  beforeAll(async () => {
+  const lab = withJupyter("lab", (workspace) => {
     const nb = JSON.parse(readFileSync(path.join(__dirname, "..", "export", "fixtures", "handout.ipynb"), "utf8")) as NotebookJson;
     const types = ["slide", "slide", "-", "slide", "fragment", "slide", "skip", "skip", "notes"];
     nb.cells.forEach((c, i) => (c.metadata = { ...c.metadata, slideshow: { slide_type: types[i] } }));
     const setup = nb.cells[2]!;
     if (setup.cell_type === "code") Object.assign(setup, { source: 'console.log("RISE-LIVE", 6 * 7);', outputs: [], execution_count: null });
-    const workspace = path.join(tmp, "workspace");
-    mkdirSync(workspace);
     writeFileSync(path.join(workspace, DECK), JSON.stringify(nb));
-    server = await startJupyter({ app: "lab", serve: workspace, state: path.join(tmp, "state") });
-    browser = await launchBrowser();
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    rmSync(tmp, { recursive: true, force: true });
   });
 
   test("the notebook: math rendered by MathJax, RISE's toolbar button, no page error, nothing fetched off the server", async () => {
-    const page = await browser.context.newPage();
+    const page = await lab.browser.context.newPage();
     try {
-      const watch = await watchPage(page, server.base);
+      const watch = await watchPage(page, lab.server.base);
       await page.setViewportSize({ width: 1280, height: 900 });
-      await page.goto(`${server.base}/lab/tree/${DECK}?token=${server.token}&reset`, { waitUntil: "load" });
+      await page.goto(`${lab.server.base}/lab/tree/${DECK}?token=${lab.server.token}&reset`, { waitUntil: "load" });
       // All 8 formulas: the 6 of the student text and the 2 of the solution (a notebook shows every cell).
       await expect.poll(() => page.locator(".jp-Notebook .jp-RenderedMarkdown mjx-container").count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(8);
       expect(await page.locator(".jp-Notebook mjx-merror").count()).toBe(0);
@@ -55,11 +39,11 @@ describe("jupyterlab-rise in JupyterLab 4", () => {
   }, 120_000);
 
   test("the slideshow (/rise/…): the notebook's slides, math typeset, a chart, and a cell run live", async () => {
-    const page = await browser.context.newPage();
+    const page = await lab.browser.context.newPage();
     try {
-      const watch = await watchPage(page, server.base);
+      const watch = await watchPage(page, lab.server.base);
       await page.setViewportSize({ width: 1280, height: 720 });
-      await page.goto(`${server.base}/rise/${DECK}?token=${server.token}`, { waitUntil: "load" });
+      await page.goto(`${lab.server.base}/rise/${DECK}?token=${lab.server.token}`, { waitUntil: "load" });
       await page.locator(".reveal .slides section").first().waitFor({ timeout: 60_000 });
       await expect.poll(() => page.locator(".reveal mjx-container").count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(6);
       expect(await page.locator(".reveal mjx-merror").count()).toBe(0);

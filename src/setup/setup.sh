@@ -120,7 +120,9 @@ JSON
 changed=$(install_kernelspec "$root/.venv/share/jupyter/kernels"; install_kernelspec "$user_kernels")
 if [ -n "$changed" ]; then
   did "registered Jupyter kernel 'exploding-gradients' in $(echo $changed)"
-  if ! "$jupyter" kernelspec list 2>/dev/null | grep -q "^ *exploding-gradients "; then
+  # Read the whole list before grep (grep -q stops early, and under pipefail jupyter's broken pipe fails the check).
+  specs=$("$jupyter" kernelspec list 2>/dev/null || true)
+  if ! grep -q "^ *exploding-gradients " <<<"$specs"; then
     echo "setup: $jupyter does not list the kernel 'exploding-gradients'" >&2
     exit 1
   fi

@@ -18,6 +18,8 @@ import { claimFailures, notebookClaims, storedCellFailures, withClaimProbes } fr
 
 /** Budget per notebook: kernel start (~3 s) plus the cells; tutorials should stay well inside it. */
 const NOTEBOOK_TIMEOUT_SEC = 60;
+/** Longest code line a notebook may hold: what JupyterLab shows at 1280 px without cutting it off. */
+const MAX_CODE_LINE = 100;
 
 const notebooks = listNotebooks();
 
@@ -40,6 +42,21 @@ describe("notebooks/ as stored", () => {
       .filter(({ c }) => c.cell_type === "code" && (c.outputs.length > 0 || c.execution_count !== null))
       .map(({ i }) => i + 1);
     expect(withOutputs, "cells (1-based, all cells) stored with outputs: clear outputs before committing").toEqual([]);
+  });
+
+  test.each(notebooks.map((f) => [path.basename(f), f]))(`%s: code lines are at most ${MAX_CODE_LINE} characters`, (_name, file) => {
+    // JupyterLab shows about 100 characters of a code line at 1280 px; longer lines are cut off or wrapped badly.
+    const long = readNotebook(file).cells.flatMap((c, i) =>
+      c.cell_type !== "code"
+        ? []
+        : joinText(c.source)
+            .split("\n")
+            .flatMap((line, k) => {
+              const n = [...line].length; // characters as shown, not UTF-16 units ("‖", "₁" are one each)
+              return n > MAX_CODE_LINE ? [`cell ${i + 1}${c.id ? ` ("${c.id}")` : ""}, line ${k + 1}: ${n} characters: ${line.slice(0, 50)}…`] : [];
+            }),
+    );
+    expect(long, `code lines over ${MAX_CODE_LINE} characters: break them (imports one group per line)`).toEqual([]);
   });
 
   test.each(notebooks.map((f) => [path.basename(f), f]))("%s: every claim in metadata.claims is well formed", (_name, file) => {

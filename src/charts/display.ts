@@ -170,3 +170,53 @@ export function liveChart<D>(build: (data: D) => TopLevelSpec, options: LiveChar
     },
   };
 }
+
+/** One named run of a {@link liveRuns} chart and the items it has produced so far (e.g. its step records). */
+export interface LiveRun<T> {
+  name: string;
+  items: T[];
+}
+
+/** Handle of {@link liveRuns}. */
+export interface LiveRuns<T> {
+  /**
+   * Adds an item to the run called `name` (the first item of a name starts a run) and offers the redraw to the live
+   * chart; resolves as {@link LiveChart.update} does. Bound: pass it as it is, e.g. as a comparison's onStep.
+   */
+  add: (name: string, item: T) => Promise<void>;
+  /** Redraws with the latest items if they have not been drawn yet (call once after the runs). */
+  flush: () => Promise<void>;
+  /** The runs so far, in the order they started. */
+  readonly runs: readonly LiveRun<T>[];
+  /** Frames emitted so far (as {@link LiveChart.frames}). */
+  readonly frames: readonly LiveFrame[];
+}
+
+/**
+ * A live chart of several named runs that produce items one after another (a comparison training its
+ * configurations in turn): items are collected per run and the chart is redrawn from every run so far, throttled
+ * as {@link liveChart} throttles.
+ * @example
+ * const live = liveRuns((runs: readonly LiveRun<StepRecord>[]) => trainingCurves({ series: runs.map((r) =>
+ *   ({ name: r.name, x: r.items.map((s) => s.step), y: r.items.map((s) => s.loss) })) }));
+ * const rows = await compareConfigsAsync(configs, { ...options, onStep: live.add });
+ * await live.flush();
+ */
+export function liveRuns<T>(build: (runs: readonly LiveRun<T>[]) => TopLevelSpec, options: LiveChartOptions = {}): LiveRuns<T> {
+  const runs: LiveRun<T>[] = [];
+  const live = liveChart(build, options);
+  return {
+    runs,
+    frames: live.frames,
+    add: (name, item) => {
+      let run = runs.find((r) => r.name === name);
+      if (run === undefined) {
+        run = { name, items: [] };
+        runs.push(run);
+      }
+      run.items.push(item);
+      return live.update(runs);
+    },
+    flush: () => live.flush(),
+  };
+}

@@ -15,5 +15,18 @@ export { spectrumChart, type SpectrumInput } from "./spectrum";
 export { sideBySide, type SideBySideOptions } from "./layout";
 export { sweepChart, type SweepCurve, type SweepInput } from "./explorable";
 export { compileChart, renderSvg, type CompiledChart } from "./render";
-export { chartBundle, show, liveChart, VEGALITE_MIME, type MimeBundle, type LiveChart, type LiveChartOptions, type LiveFrame, type WriteDisplayData } from "./display";
+export {
+  chartBundle,
+  show,
+  liveChart,
+  liveRuns,
+  VEGALITE_MIME,
+  type MimeBundle,
+  type LiveChart,
+  type LiveChartOptions,
+  type LiveFrame,
+  type LiveRun,
+  type LiveRuns,
+  type WriteDisplayData,
+} from "./display";
 export { tableBundle, showTable, type TableBundle, type TableOptions, type TableRow, type TableValue } from "./table";

@@ -3,15 +3,17 @@
  * evaluation set) and summarise each run in one row: the task's metric on a fixed evaluation set against the
  * input-blind baseline, divergence (and its step), how many steps were clipped, the final ρ and σ₁ of the
  * recurrent weights, and wall time. Used by the lab notebook (08) to build its results table and charts.
+ * compareConfigs runs the trainer's loop straight through; compareConfigsAsync runs the same loop with trainAsync,
+ * so a live chart can follow every run as it trains. Both share the set-up and summary of a run (startRun, finishRun).
  */
 import { spectralNorm, spectralRadius } from "../core/linalg";
 import { assert, checkInt, describe, type Mat } from "../core/tensor";
 import type { SequenceModel } from "./model";
 import { createOptimizer, type OptimizerConfig } from "./optim";
 import type { Example, Task, TaskScore } from "./tasks";
-import { train, type ClipConfig, type RegularizeConfig, type StepRecord, type TrainResult } from "./trainer";
+import { train, trainAsync, type ClipConfig, type RegularizeConfig, type StepRecord, type TrainOptions, type TrainResult } from "./trainer";
 
-// Thrown from onStep to end a run whose weights passed maxWeightNorm; caught in compareConfigs only.
+// Thrown from onStep to end a run whose weights passed maxWeightNorm; caught in compareConfigs(Async) only.
 const STOP = { stop: true };
 
 /** One configuration to compare: how to build a fresh model, and how to train it. */
@@ -100,6 +102,17 @@ function lastNonNull(history: readonly StepRecord[], key: "spectralRadius" | "si
   return null;
 }
 
+/** Options of {@link compareConfigsAsync}: those of {@link compareConfigs}, a hook per step, how often to yield. */
+export interface AsyncCompareOptions extends CompareOptions {
+  /**
+   * Called after every step of every run, with the configuration's name and the step's record (e.g. a live chart's
+   * update); a returned promise is awaited before the next step.
+   */
+  onStep?: (name: string, record: StepRecord) => void | Promise<void>;
+  /** Passed to {@link trainAsync}: let the event loop run once this many ms have passed (default 100). */
+  yieldEveryMs?: number;
+}
+
 /**
  * Trains every configuration with {@link train} (stopOnNonFinite: "record", so a divergence is a result, not an
  * error) on the same task, T, batch stream and evaluation set, and returns one {@link CompareRow} per config.
@@ -113,79 +126,155 @@ function lastNonNull(history: readonly StepRecord[], key: "spectralRadius" | "si
  *   { task: addingProblem, T: 10, steps: 300, batchSize: 8, seed: 5, evalSet });
  */
 export function compareConfigs(configs: readonly LabConfig[], o: CompareOptions): CompareRow[] {
-  assert(Array.isArray(configs) && configs.length > 0, () => `configs: expected a non-empty array of LabConfig, got ${describe(configs)}`);
-  assert(typeof o === "object" && o !== null, () => `options: expected CompareOptions, got ${describe(o)}`);
-  assert(Array.isArray(o.evalSet) && o.evalSet.length > 0, () => `evalSet: expected a non-empty array of examples, got ${describe(o.evalSet)}`);
-  const window = checkInt("finalWindow", o.finalWindow ?? 20, 1);
-  const maxW = o.maxWeightNorm ?? Infinity;
-  assert(typeof maxW === "number" && maxW > 0, () => `maxWeightNorm: expected a positive number, got ${describe(o.maxWeightNorm)}`);
-  const names = new Set<string>();
-  return configs.map((c, i) => {
-    assert(typeof c?.name === "string" && typeof c.model === "function", () => `configs[${i}]: expected { name, model: () => SequenceModel, optimizer }, got ${describe(c)}`);
-    assert(!names.has(c.name), () => `configs[${i}].name: "${c.name}" is used twice; names label the table rows and chart series`);
-    names.add(c.name);
-    const model = c.model();
-    const t0 = Date.now();
-    const records: StepRecord[] = [];
-    let stop: StepRecord | null = null;
-    let r: TrainResult | null = null;
+  const checked = checkComparison(configs, o);
+  return configs.map((c) => {
+    const run = startRun(c, o, checked.maxWeightNorm);
+    let result: TrainResult | null = null;
     try {
-      r = train({
-        model,
-        task: o.task,
-        T: o.T,
-        optimizer: createOptimizer(c.optimizer),
-        steps: o.steps,
-        batchSize: o.batchSize,
-        clip: c.clip,
-        regularize: c.regularize,
-        seed: o.seed,
-        stopOnNonFinite: "record",
-        monitorEvery: o.monitorEvery,
+      result = train({
+        ...run.options,
         onStep: (rec) => {
-          records.push(rec);
-          if (rec.weightNorm > maxW) {
-            stop = rec;
-            throw STOP;
-          }
+          if (run.record(rec)) throw STOP;
         },
       });
     } catch (e) {
       if (e !== STOP) throw e;
     }
-    const seconds = (Date.now() - t0) / 1000;
-    const h = r ? r.history : records;
-    const stopped = stop as StepRecord | null;
-    const status = r ? r.status : "diverged";
-    const divergedAt = r ? r.divergence?.step ?? null : stopped!.step;
-    const divergedWhat = r
-      ? r.divergence?.what ?? null
-      : `‖θ‖ = ${stopped!.weightNorm.toExponential(2)} > maxWeightNorm ${maxW.toExponential(0)} (stopped before float64 overflow)`;
-    const tail = h.slice(Math.max(0, h.length - window));
-    const score = o.task.evaluate(model, o.evalSet);
-    const norms = h.map((s) => s.gradNorm);
-    const fin = status === "completed" ? spectra(model.recurrent()) : null;
-    return {
-      name: c.name,
-      status,
-      divergedAt,
-      divergedWhat,
-      steps: h.length,
-      clippedSteps: h.filter((s) => s.clipped).length,
-      finalTrainLoss: tail.length === 0 ? NaN : tail.reduce((s, x) => s + x.dataLoss, 0) / tail.length,
-      metric: score.metric,
-      evalValue: score.value,
-      success: score.success,
-      baseline: o.task.baseline.value,
-      beatsBaseline: score.value < o.task.baseline.value,
-      spectralRadius: fin ? fin.spectralRadius : lastNonNull(h, "spectralRadius"),
-      sigmaMax: fin ? fin.sigmaMax : lastNonNull(h, "sigmaMax"),
-      maxGradNorm: norms.length === 0 ? NaN : Math.max(...norms),
-      meanGradNorm: norms.length === 0 ? NaN : norms.reduce((s, x) => s + x, 0) / norms.length,
-      seconds,
-      history: h,
-    };
+    return finishRun(run, result, o, checked);
   });
+}
+
+/**
+ * {@link compareConfigs}, run by {@link trainAsync}: the same runs, step for step the same rows, but the event loop
+ * runs between steps and `onStep` sees every step of every run as it happens, so a notebook can draw the curves
+ * while the comparison trains (a synchronous comparison shows its charts only when it returns). A row's `seconds`
+ * then include the time onStep takes.
+ * @example
+ * const live = liveRuns((runs: LiveRun<StepRecord>[]) => trainingCurves({ series: runs.map((r) =>
+ *   ({ name: r.name, x: r.items.map((s) => s.step), y: r.items.map((s) => s.loss) })) }));
+ * const rows = await compareConfigsAsync(configs, { ...options, onStep: live.add });
+ * await live.flush();
+ */
+export async function compareConfigsAsync(configs: readonly LabConfig[], o: AsyncCompareOptions): Promise<CompareRow[]> {
+  const checked = checkComparison(configs, o);
+  assert(o.onStep === undefined || typeof o.onStep === "function", () => `onStep: expected a function (name, record), got ${describe(o.onStep)}`);
+  const rows: CompareRow[] = [];
+  for (const c of configs) {
+    const run = startRun(c, o, checked.maxWeightNorm);
+    let result: TrainResult | null = null;
+    try {
+      result = await trainAsync({
+        ...run.options,
+        yieldEveryMs: o.yieldEveryMs,
+        onStep: async (rec) => {
+          const stop = run.record(rec);
+          await o.onStep?.(c.name, rec); // the stopping step too: it is in the row's history
+          if (stop) throw STOP;
+        },
+      });
+    } catch (e) {
+      if (e !== STOP) throw e;
+    }
+    rows.push(finishRun(run, result, o, checked));
+  }
+  return rows;
+}
+
+/** Checks what every run shares (before any run starts): configs with distinct names, an evaluation set, limits. */
+function checkComparison(configs: readonly LabConfig[], o: CompareOptions): { window: number; maxWeightNorm: number } {
+  assert(Array.isArray(configs) && configs.length > 0, () => `configs: expected a non-empty array of LabConfig, got ${describe(configs)}`);
+  assert(typeof o === "object" && o !== null, () => `options: expected CompareOptions, got ${describe(o)}`);
+  assert(Array.isArray(o.evalSet) && o.evalSet.length > 0, () => `evalSet: expected a non-empty array of examples, got ${describe(o.evalSet)}`);
+  const window = checkInt("finalWindow", o.finalWindow ?? 20, 1);
+  const maxWeightNorm = o.maxWeightNorm ?? Infinity;
+  assert(typeof maxWeightNorm === "number" && maxWeightNorm > 0, () => `maxWeightNorm: expected a positive number, got ${describe(o.maxWeightNorm)}`);
+  const names = new Set<string>();
+  configs.forEach((c, i) => {
+    assert(typeof c?.name === "string" && typeof c.model === "function", () => `configs[${i}]: expected { name, model: () => SequenceModel, optimizer }, got ${describe(c)}`);
+    assert(!names.has(c.name), () => `configs[${i}].name: "${c.name}" is used twice; names label the table rows and chart series`);
+    names.add(c.name);
+  });
+  return { window, maxWeightNorm };
+}
+
+/** One configuration's run in progress: its fresh model, the trainer's options, and the steps seen so far. */
+interface Run {
+  config: LabConfig;
+  model: SequenceModel;
+  options: Omit<TrainOptions, "onStep">;
+  records: StepRecord[];
+  /** The step whose weights passed maxWeightNorm, if the run was stopped there. */
+  stopped: StepRecord | null;
+  started: number;
+  /** Keeps a step's record; true when the weights passed maxWeightNorm and the run must stop (throw STOP). */
+  record: (rec: StepRecord) => boolean;
+}
+
+function startRun(c: LabConfig, o: CompareOptions, maxWeightNorm: number): Run {
+  const model = c.model();
+  const run: Run = {
+    config: c,
+    model,
+    options: {
+      model,
+      task: o.task,
+      T: o.T,
+      optimizer: createOptimizer(c.optimizer),
+      steps: o.steps,
+      batchSize: o.batchSize,
+      clip: c.clip,
+      regularize: c.regularize,
+      seed: o.seed,
+      stopOnNonFinite: "record",
+      monitorEvery: o.monitorEvery,
+    },
+    records: [],
+    stopped: null,
+    started: Date.now(),
+    record: (rec) => {
+      run.records.push(rec);
+      if (rec.weightNorm <= maxWeightNorm) return false;
+      run.stopped = rec;
+      return true;
+    },
+  };
+  return run;
+}
+
+/** The row of a finished run: `result` is the trainer's, or null when the run was stopped at maxWeightNorm. */
+function finishRun(run: Run, result: TrainResult | null, o: CompareOptions, checked: { window: number; maxWeightNorm: number }): CompareRow {
+  const seconds = (Date.now() - run.started) / 1000;
+  const h = result ? result.history : run.records;
+  const stopped = run.stopped;
+  const status = result ? result.status : "diverged";
+  const divergedAt = result ? result.divergence?.step ?? null : stopped!.step;
+  const divergedWhat = result
+    ? result.divergence?.what ?? null
+    : `‖θ‖ = ${stopped!.weightNorm.toExponential(2)} > maxWeightNorm ${checked.maxWeightNorm.toExponential(0)} (stopped before float64 overflow)`;
+  const tail = h.slice(Math.max(0, h.length - checked.window));
+  const score = o.task.evaluate(run.model, o.evalSet);
+  const norms = h.map((s) => s.gradNorm);
+  const fin = status === "completed" ? spectra(run.model.recurrent()) : null;
+  return {
+    name: run.config.name,
+    status,
+    divergedAt,
+    divergedWhat,
+    steps: h.length,
+    clippedSteps: h.filter((s) => s.clipped).length,
+    finalTrainLoss: tail.length === 0 ? NaN : tail.reduce((s, x) => s + x.dataLoss, 0) / tail.length,
+    metric: score.metric,
+    evalValue: score.value,
+    success: score.success,
+    baseline: o.task.baseline.value,
+    beatsBaseline: score.value < o.task.baseline.value,
+    spectralRadius: fin ? fin.spectralRadius : lastNonNull(h, "spectralRadius"),
+    sigmaMax: fin ? fin.sigmaMax : lastNonNull(h, "sigmaMax"),
+    maxGradNorm: norms.length === 0 ? NaN : Math.max(...norms),
+    meanGradNorm: norms.length === 0 ? NaN : norms.reduce((s, x) => s + x, 0) / norms.length,
+    seconds,
+    history: h,
+  };
 }
 
 // ρ(cA) = c ρ(A), σ₁(cA) = c σ₁(A): decompose A / max|aᵢⱼ| (the trainer does the same, for very large weights).

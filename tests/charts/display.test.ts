@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { chartBundle, lineChart, liveChart, show, VEGALITE_MIME, type TopLevelSpec } from "../../src/charts";
+import { chartBundle, lineChart, liveChart, liveRuns, show, VEGALITE_MIME, type LiveRun, type TopLevelSpec } from "../../src/charts";
 import type { WriteDisplayData } from "../../src/charts/display";
 import { nonFiniteNumbers } from "./helpers";
 
@@ -80,5 +80,28 @@ describe("liveChart throttling", () => {
     expect(messages.map((m) => m.update)).toEqual([false, true]);
     expect(messages[1].id).toBe(messages[0].id);
     expect(messages[0].types).toEqual([VEGALITE_MIME, "image/svg+xml", "text/plain"].sort());
+  });
+});
+
+describe("liveRuns: several runs, one after another, in one live chart", () => {
+  const build = (runs: readonly LiveRun<number>[]): TopLevelSpec =>
+    lineChart({ series: runs.map((r) => ({ name: r.name, x: r.items.map((_, i) => i), y: r.items })) });
+
+  it("collects items per run in the order the runs start, and redraws all runs so far, throttled", async () => {
+    let clock = 0;
+    const live = liveRuns(build, { minIntervalMs: 250, now: () => clock });
+    const onStep = live.add; // unbound, as a comparison's onStep receives it
+    for (const [name, n] of [["a", 3], ["b", 2]] as const) {
+      for (let i = 0; i < n; i++) {
+        await onStep(name, 10 * i);
+        clock += 100;
+      }
+    }
+    expect(live.runs.map((r) => [r.name, r.items])).toEqual([["a", [0, 10, 20]], ["b", [0, 10]]]);
+    // Drawn at t = 0 (a's first item) and t = 300 (b's first item): never two frames closer than 250 ms.
+    expect(live.frames.map((f) => f.at)).toEqual([0, 300]);
+    expect(JSON.stringify(live.frames[1].spec)).toBe(JSON.stringify(build([{ name: "a", items: [0, 10, 20] }, { name: "b", items: [0] }])));
+    await live.flush(); // the last item of b was not drawn yet
+    expect(JSON.stringify(live.frames[2].spec)).toBe(JSON.stringify(build(live.runs)));
   });
 });

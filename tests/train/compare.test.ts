@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { spectralNorm, spectralRadius } from "../../src/core/linalg";
 import { createRng } from "../../src/core/random";
 import { initRnnParams } from "../../src/rnn/params";
-import { compareConfigs, movingAverage, resultsRecords, type LabConfig } from "../../src/train/compare";
+import { compareConfigs, compareConfigsAsync, movingAverage, resultsRecords, type CompareRow, type LabConfig } from "../../src/train/compare";
 import { vanillaModel } from "../../src/train/model";
 import { addingProblem } from "../../src/train/tasks";
-import { train } from "../../src/train/trainer";
+import { train, type StepRecord } from "../../src/train/trainer";
 import { createOptimizer } from "../../src/train/optim";
 
 // The trainer's end-to-end scenario (tests/train/trainer.test.ts): ReLU, H = 16, ρ(W_hh) ≈ 1.9, T = 20, SGD lr 0.3,
@@ -91,6 +91,59 @@ describe("compareConfigs", () => {
     expect(recs[0].diverged).toBe(`step ${rows[0].divergedAt}`);
     expect(recs[1].diverged).toBe("no"); // the clipped run did not diverge
     expect(recs[1].clipped).toBe(`${rows[1].clippedSteps}/30`);
+  });
+});
+
+describe("compareConfigsAsync: the same runs, with every step of every run seen as it happens", () => {
+  const configs: LabConfig[] = [
+    { name: "no clip", model: relu(0.5), optimizer: { kind: "sgd", lr: 0.3 } },
+    { name: "clip 1", model: relu(0.5), optimizer: { kind: "sgd", lr: 0.3 }, clip: { mode: "norm", threshold: 1 } },
+  ];
+  const withoutTime = (rows: CompareRow[]) => rows.map(({ seconds: _seconds, ...rest }) => rest);
+
+  it("gives the rows of compareConfigs (divergence, stop at maxWeightNorm and all), and onStep every record in order", async () => {
+    for (const extra of [{}, { maxWeightNorm: 1e3 }]) {
+      const seen: [string, StepRecord][] = [];
+      const rows = await compareConfigsAsync(configs, { ...opts, ...extra, onStep: (name, r) => void seen.push([name, r]) });
+      const sync = compareConfigs(configs, { ...opts, ...extra });
+      expect(withoutTime(rows)).toEqual(withoutTime(sync));
+      // Every completed step, run after run, including the step that a stop at maxWeightNorm keeps.
+      expect(seen).toEqual(sync.flatMap((r) => r.history.map((h): [string, StepRecord] => [r.name, h])));
+    }
+  });
+
+  it("awaits onStep's promise before the next step, and lets the event loop run while a run trains", async () => {
+    let pending = 0;
+    let maxPending = 0;
+    let turns = 0;
+    let counting = true;
+    const count = () => {
+      if (!counting) return;
+      turns++;
+      setImmediate(count);
+    };
+    setImmediate(count);
+    await compareConfigsAsync([configs[1]], {
+      ...opts,
+      yieldEveryMs: 0,
+      onStep: async () => {
+        pending++;
+        maxPending = Math.max(maxPending, pending);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        pending--;
+      },
+    });
+    counting = false;
+    expect(maxPending).toBe(1); // one step at a time: each promise is awaited before the next step
+    expect(turns).toBeGreaterThanOrEqual(30); // the event loop turned at least once per step (30 steps)
+  });
+
+  it("checks its inputs before any run starts, as compareConfigs does", async () => {
+    let called = 0;
+    const counting: LabConfig = { ...configs[0], model: () => (called++, relu(0.5)()) };
+    await expect(compareConfigsAsync([counting, counting], opts)).rejects.toThrow(/used twice/);
+    expect(called).toBe(0);
+    await expect(compareConfigsAsync(configs, { ...opts, onStep: 3 as unknown as () => void })).rejects.toThrow(/onStep: expected a function/);
   });
 });
 

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { PROJECT_PYTHON, PROJECT_ROOT } from "../../src/notebook/index";
+import { listNotebooks, PROJECT_PYTHON, PROJECT_ROOT } from "../../src/notebook/index";
 import { notebookText, type NotebookJson } from "../../src/notebook/types";
 
 describe("notebookText", () => {
@@ -24,5 +24,16 @@ describe("notebookText", () => {
     const r = spawnSync(PROJECT_PYTHON, ["-c", script], { input: JSON.stringify(nb), encoding: "utf8" });
     expect(r.stderr).toBe("");
     expect(ours).toBe(r.stdout);
+  });
+});
+
+describe("the tutorials as stored", () => {
+  test.each(listNotebooks().map((f) => [path.basename(f), f]))("%s is stored exactly as Jupyter writes it", (_name, file) => {
+    // Then saving it in JupyterLab (author mode) changes no byte its author did not: keys sorted, lines split,
+    // and the kernel's own language_info (tslab reports it when it connects, and JupyterLab stores it).
+    const text = readFileSync(file, "utf8");
+    const nb = JSON.parse(text) as NotebookJson;
+    expect(text === notebookText(nb), "not in Jupyter's own format: rewrite it with notebookText (src/notebook/types.ts)").toBe(true);
+    expect(nb.metadata.language_info).toMatchObject({ name: "typescript", version: "3.7.2", codemirror_mode: { mode: "typescript" } });
   });
 });

@@ -2,7 +2,7 @@
 // the test (real Unix users) and removed after it, whatever happens. Needs root, as the hub itself does.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -82,6 +82,21 @@ async function startServer(name: string): Promise<string | null> {
   return "not ready within 120 s";
 }
 
+/**
+ * The students run this checkout's install, so every folder above it must let them through. A CI clone may sit in a
+ * private temporary folder (mode 700): open the way (o+x, no reading) for the test, and close it again after.
+ */
+const reopened: { dir: string; mode: number }[] = [];
+function openTheWay(): void {
+  for (let dir = PROJECT_ROOT; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      reopened.push({ dir, mode });
+      chmodSync(dir, mode | 0o001);
+    }
+  }
+}
+
 function removeUsers(): void {
   for (const name of people) {
     for (let i = 0; i < 50 && spawnSync("pgrep", ["--uid", name]).status === 0; i++) {
@@ -97,6 +112,7 @@ describe("npm run hub: a class on one server", () => {
   beforeAll(async () => {
     port = await freePort();
     base = `http://127.0.0.1:${port}`;
+    openTheWay();
     const roster = path.join(tmp, "roster.txt");
     writeFileSync(roster, `# a test class\n${alice}\n${bob}\n${carol}   # the third student\n${teacher} instructor\n`);
     const added = hubCommand(["--add-students", roster]);
@@ -122,6 +138,7 @@ describe("npm run hub: a class on one server", () => {
   afterAll(async () => {
     await stopHub().catch(() => undefined);
     removeUsers();
+    for (const { dir, mode } of reopened) chmodSync(dir, mode);
     rmSync(tmp, { recursive: true, force: true });
   }, 60_000);
 

@@ -1,4 +1,7 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, expect, test } from "vitest";
+import { PROJECT_ROOT } from "../../src/notebook/execute";
 import { editionNotebook, inEdition } from "../../src/export/edition";
 import type { NotebookCell, NotebookJson } from "../../src/notebook/types";
 
@@ -37,5 +40,15 @@ describe("editions of a notebook", () => {
     for (const c of student.cells) if (c.cell_type === "code") expect([c.outputs, c.execution_count]).toEqual([[], null]);
     expect(student.cells[2].metadata.tags).toEqual(["solution"]);
     expect(JSON.stringify(lab)).toBe(before);
+  });
+});
+
+describe("the lab's editions", () => {
+  test("08: the student edition has none of its solution cells, the instructor edition has them all", () => {
+    const lab = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "notebooks", "08-lab.ipynb"), "utf8")) as NotebookJson;
+    const solutions = (nb: NotebookJson) => nb.cells.filter((c) => c.metadata.tags?.includes("solution")).map((c) => c.id);
+    expect(solutions(lab).length).toBeGreaterThanOrEqual(3);
+    expect(solutions(editionNotebook(lab, "student"))).toEqual([]);
+    expect(solutions(editionNotebook(lab, "instructor"))).toEqual(solutions(lab));
   });
 });

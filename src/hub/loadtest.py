@@ -131,7 +131,9 @@ async def one_student(hub, name, password, notebook, timeout, phases):
                               "kernel": {"name": "exploding-gradients"}})
     phases["kernel session"] = time.monotonic() - t0
     url = f"ws://127.0.0.1:{hub.port}{prefix}/kernels/{session['kernel']['id']}/channels"
-    ws = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {token}"}), max_message_size=1 << 28)
+    budget = max(1.0, timeout - (time.monotonic() - t0))  # tornado's default 20 s is too short for a loaded machine
+    ws = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {token}"}, connect_timeout=budget,
+                                             request_timeout=budget), max_message_size=1 << 28)
     sid = uuid.uuid4().hex
     requests = [message(sid, "execute_request", {"code": code, "silent": False, "store_history": True,
                                                   "user_expressions": {}, "allow_stdin": False,

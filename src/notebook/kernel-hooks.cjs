@@ -14,7 +14,9 @@
  *    properties that catch tslab's functions and route each timer (`routeWatchTimers`).
  * 2. Library changes are announced: when a file the kernel compiled (a module a cell imported, e.g.
  *    src/rnn/vanilla.ts) changes or disappears on disk, the next cell prints one line saying so. Before, cells
- *    ran the version loaded first without a word (tslab caches the module objects).
+ *    ran the version loaded first without a word (tslab caches the module objects). The same for the built
+ *    library (`import … from "exploding-gradients"`, ./library-build.cjs): its modules that Node loaded, by their
+ *    src/ files; and the first cell prints the build's type errors, if it had any.
  * 3. Errors read well: an error a cell throws prints as its message, then only the frames in the student's cells
  *    and in the project's own files, with TypeScript line numbers (./kernel-report.cjs). Before, tslab printed
  *    Node's view: a line of a .js file that does not exist, the message on line 4, ~10 internal frames.
@@ -90,6 +92,7 @@ function install() {
   const target = major >= 18 ? ts.ScriptTarget.ES2022 : major >= 16 ? ts.ScriptTarget.ES2021 : ts.ScriptTarget.ES2020;
   const watchTimers = routeWatchTimers(ts.sys);
   const state = { root, ts, target, cellNumber: 0, compiling: 0, cells: new Map(), modules: new Map(), announced: new Map() };
+  state.library = builtLibrary(root);
 
   const createConverter = converter.createConverter;
   converter.createConverter = function (...args) {
@@ -129,7 +132,13 @@ function install() {
     ex.execute = function (src) {
       // tslab counts cells the same way (JupyterHandlerImpl.handleExecuteImpl): this is the cell's In [n].
       const n = ++state.cellNumber;
+      if (n === 1 && state.library.diagnostics !== "") {
+        process.stderr.write(
+          `The library in src/ has type errors; this kernel loads it as built anyway (build/diagnostics.txt):\n${state.library.diagnostics}`,
+        );
+      }
       try {
+        adoptLoadedLibrary(state);
         const notice = changeNoticeNow(state);
         if (notice !== "") process.stderr.write(`${notice}\n`); // tslab points process.stderr at this cell
       } catch (e) {
@@ -263,6 +272,53 @@ function recordConversion(state, src, out) {
 
 const statKey = (stat) => `${stat.mtimeMs}:${stat.size}`;
 
+/**
+ * The library as ./library-build.cjs built it into build/ (for `import … from "exploding-gradients"`): each module's
+ * JavaScript path with its src/ file and that file's text now, at kernel start, right after the launcher built it;
+ * and the build's type errors. Node loads these modules itself, so tslab's compile never sees them.
+ */
+function builtLibrary(root) {
+  const build = path.join(root, "build");
+  const files = new Map();
+  const walk = (rel) => {
+    let entries = [];
+    try {
+      entries = fs.readdirSync(path.join(build, rel), { withFileTypes: true });
+    } catch {
+      return; // no build (yet): nothing to watch
+    }
+    for (const e of entries) {
+      const r = path.join(rel, e.name);
+      if (e.isDirectory()) walk(r);
+      else if (e.isFile() && r.endsWith(".js")) {
+        const file = path.join(root, "src", r.replace(/\.js$/, ".ts"));
+        try {
+          files.set(path.join(build, r), { file, source: fs.readFileSync(file, "utf8"), seen: statKey(fs.statSync(file)) });
+        } catch {
+          // a module whose source is gone: a rebuild drops it
+        }
+      }
+    }
+  };
+  walk("");
+  let diagnostics = "";
+  try {
+    diagnostics = fs.readFileSync(path.join(build, "diagnostics.txt"), "utf8");
+  } catch {
+    // no build
+  }
+  return { files, diagnostics };
+}
+
+/** Watches, from now on, the built library's modules that Node has loaded (require.cache holds their real paths). */
+function adoptLoadedLibrary(state) {
+  for (const [js, m] of state.library.files) {
+    if (require.cache[js] === undefined) continue;
+    state.modules.set(js, { file: m.file, source: m.source, js: null, seen: m.seen });
+    state.library.files.delete(js);
+  }
+}
+
 /** The change notice for the files compiled so far, each change said once ("" when nothing changed). */
 function changeNoticeNow(state) {
   const changed = [];
@@ -315,7 +371,8 @@ function locate(state, file, line, column) {
   const rel = path.relative(state.root, file);
   if (rel.startsWith("..") || rel.split(path.sep).includes("node_modules")) return null;
   const m = state.modules.get(file);
-  if (m === undefined) return `${rel}:${line}`; // a file Node loaded itself (e.g. a .cjs): its lines are right
+  // A file Node loaded itself (a .cjs; the built library, whose frames Node maps to src/ with its source maps)
+  if (m === undefined || m.js === null) return `${rel}:${line}`;
   m.mapper ??= report.sourceMapper(state.ts, m.source, m.js, { fileName: m.file, target: state.target });
   const at = m.mapper(line, column);
   const source = path.relative(state.root, m.file);

@@ -53,9 +53,14 @@ fi
 echo "exploding-gradients kernel: using $root ($how)" >&2
 export EXPLODING_GRADIENTS_ROOT="$root"
 cd "$root" || exit 1
+# The library, built into build/ for notebooks that import "exploding-gradients" (src/notebook/library-build.cjs):
+# nothing to do when src/ is unchanged; after an edit of src/, this rebuild is what makes a restart load the edit.
+if [ -f "$root/src/notebook/library-build.cjs" ] && ! node "$root/src/notebook/library-build.cjs" --root "$root"; then
+  echo "exploding-gradients kernel: the library was not rebuilt (above: why); \"exploding-gradients\" is the last build" >&2
+fi
 # src/notebook/kernel-hooks.cjs mends tslab in the kernel's process (files added while it runs, stale library code,
 # readable errors, skipped cells: see its header); a checkout from before it had none.
 if [ -f "$root/src/notebook/kernel-hooks.cjs" ]; then
-  exec node --require "$root/src/notebook/kernel-hooks.cjs" "$root/node_modules/tslab/bin/tslab" kernel --config-path "$1"
+  exec node --enable-source-maps --require "$root/src/notebook/kernel-hooks.cjs" "$root/node_modules/tslab/bin/tslab" kernel --config-path "$1"
 fi
 exec node "$root/node_modules/tslab/bin/tslab" kernel --config-path "$1"

@@ -6,7 +6,8 @@
 #      src/setup/python/requirements.lock, pinned with hashes (only when the lock changed);
 #   4. the Jupyter kernelspec "exploding-gradients" (tslab started in the project root), in .venv and per user;
 #   5. parallelMap's worker cache: src/ compiled to JS once (only files changed since the last run);
-#   6. the native kernels (src/core/native/kernels.c on OpenBLAS), compiled once per change of kernels.c.
+#   6. the native kernels (src/core/native/kernels.c on OpenBLAS), compiled once per change of kernels.c;
+#   7. the library built for the notebook kernel (build/, "exploding-gradients"), again only when src/ changed.
 # Usage: bash src/setup/setup.sh [--quiet]   (--quiet: print nothing when nothing had to be done)
 set -euo pipefail
 
@@ -14,7 +15,7 @@ quiet=0
 for arg in "$@"; do
   case "$arg" in
     --quiet) quiet=1 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$arg' (expected --quiet)" >&2; exit 2 ;;
   esac
 done
@@ -143,4 +144,14 @@ fi
 # them everything still works, on the WebAssembly kernels, 2–3× slower for a minibatch.
 if ! node src/core/native/build.cjs $([ "$quiet" = 1 ] && echo --quiet); then
   echo "setup: the native kernels were not built (above: why); the library runs on its WebAssembly kernels" >&2
+fi
+
+# --- 7. the library, built for the notebook kernel ---------------------------------------------------------
+# src/ compiled once to JavaScript with declarations into build/, linked as node_modules/exploding-gradients, the
+# module the notebooks import (src/notebook/library-build.cjs; ≈ 5 s the first time, ≈ 0.1 s when src/ is as
+# built). The kernel launcher does the same at every kernel start; here it is done once for everyone, e.g. for a
+# class hub's students, who may not write to build/.
+if ! node src/notebook/library-build.cjs $([ "$quiet" = 1 ] && echo --quiet); then
+  echo "setup: the library could not be built into build/ (above: why): the notebooks import it from there" >&2
+  exit 1
 fi

@@ -5,7 +5,8 @@
  * lax.scan, jax.grad, jit, float64; its compile time reported apart) and @tensorflow/tfjs on its CPU backend,
  * in the same run, same inputs; medians over repetitions after warm-up; gradients cross-checked. Ours runs on
  * whichever kernels the library picks (the native ones where built; the first lines say which); then a minibatch
- * training step (./minibatch.ts) against numpy's, in rounds; T = 10,000 in a child process; a parallel sweep.
+ * training step (./minibatch.ts) against numpy's, in rounds; T = 10,000 in a child process; a parallel sweep; the
+ * first output in a notebook kernel (./first-output.ts).
  *
  * Flop count: 16·H² per step — forward 3 mat-vecs (Wxh x, Whh h, Why h), backward 5 (Whyᵀ ȳ, Whhᵀ z̄ and the
  * three outer products into W̄hh, W̄xh, W̄hy), each 2·H²; element-wise work is not counted.
@@ -25,7 +26,8 @@ import { cloneRnnParams, initRnnParams } from "../rnn/params";
 import { rnnBackward, rnnForward, type RnnParams } from "../rnn/vanilla";
 import { rnnBackwardReference, rnnForwardReference } from "../rnn/vanilla-reference";
 import { batchStep, flatGrads, minibatchCase, MINIBATCH, type MinibatchTimes } from "./minibatch";
-import { PROJECT_PYTHON } from "../notebook/execute";
+import { listNotebooks, PROJECT_PYTHON } from "../notebook/execute";
+import { firstOutputTable } from "./first-output";
 import { findPython, readF64, relErr, runPeer, splitLike, writeCase, type Python } from "./peers";
 import { gradNormCurve, type SweepItem } from "./sweep";
 import { median, now, timeIt } from "./timing";
@@ -327,7 +329,14 @@ async function main(): Promise<void> {
   const cold = startup.compiled > 0 ? `, cold cache: ${startup.compiled} files compiled` : "";
   console.log(`Parallel sweep (${items.length} gradient-norm curves, H = 128, T = 3000): serial ${fmt(tSerial, 0)} ms; parallelMap on 2 workers ${fmt(tPar, 0)} ms with new workers (speed-up ${fmt(tSerial / tPar)}×, incl. ${fmt(startup.ms, 0)} ms start-up${cold}), ${fmt(tPooled, 0)} ms with the pool's (speed-up ${fmt(tSerial / tPooled)}×); results identical: ${same ? "✓" : "✗"}`);
 
+  // First output in a notebook kernel (./first-output.ts).
+  const notebooks = listNotebooks().filter((f) => !quick || /\/0[08]-/.test(f));
+  console.log(`\nFirst output in a fresh notebook kernel, after it is ready (${quick ? "00 and 08, 1 run" : "2 runs"} each way, medians):`);
+  const first = await firstOutputTable(notebooks, quick ? 1 : 2);
+  console.log(first.table);
+
   // Targets at T = 200.
+  console.log(`\nTarget: first output: the library import ≤ 1 s in every notebook: slowest ${fmt(first.slowestImportSec)} s: ${first.slowestImportSec <= 1 ? "met" : "NOT met"}`);
   if (TS.includes(200)) {
     console.log("\nTargets at T = 200:");
     const need: Record<number, number> = { 16: 8, 64: 3, 128: 1.5, 256: 1 };

@@ -105,6 +105,16 @@ function linkAssets(where, files) {
   }
 }
 
+/** Removes what a build emitted for a src/ file that is gone (x.js, x.js.map, x.d.ts without src/x.ts). */
+function pruneOrphans(where) {
+  for (const f of filesUnder(where.out)) {
+    const m = /^(.*)\.(js|js\.map|d\.ts)$/.exec(f);
+    if (m && !fs.lstatSync(path.join(where.out, f)).isSymbolicLink() && !fs.existsSync(path.join(where.src, `${m[1]}.ts`))) {
+      fs.rmSync(path.join(where.out, f));
+    }
+  }
+}
+
 /** The lock folder: taken by this process, or waited for while another live process holds it. */
 function lock(out) {
   const dir = path.join(out, ".lock");
@@ -204,6 +214,7 @@ function build(options = {}) {
         const diagnostics = compile(where);
         fs.writeFileSync(report, diagnostics.map((l) => `${l}\n`).join(""));
         linkAssets(where, now.files);
+        pruneOrphans(where);
         fs.writeFileSync(stampFile, now.stamp);
         built = true;
         const seconds = ((Date.now() - t0) / 1000).toFixed(1);

@@ -81,6 +81,16 @@ describe("the library build", () => {
     expect(inFreshNode(w.link, "lib.probe()")).toBe("3");
     // Nothing but the edit changed since: no compile, and the diagnostics are still those of the build.
     expect(build({ ...w, quiet: true })).toEqual({ built: false, diagnostics });
+
+    // A module added, then deleted: its output goes with it.
+    writeFileSync(path.join(w.src, "extra.ts"), "export const extra = 1;\n");
+    writeFileSync(path.join(w.src, "index.ts"), `${V1}export { extra } from "./extra";\n`);
+    build({ ...w, quiet: true });
+    expect(existsSync(path.join(w.out, "extra.js"))).toBe(true);
+    rmSync(path.join(w.src, "extra.ts"));
+    writeFileSync(path.join(w.src, "index.ts"), V1);
+    build({ ...w, quiet: true });
+    expect(readdirSync(w.out).filter((f) => f.startsWith("extra"))).toEqual([]);
   });
 
   test("two builds at once: one compiles, the other waits for it; a lock left by a dead process is taken over", async () => {

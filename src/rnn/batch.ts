@@ -75,8 +75,7 @@ function checkBatchSeq(name: string, ms: unknown, cols: number, B?: number, fini
  */
 export function rnnForwardBatch(p: RnnParams, xs: Mat[], h0?: Mat): RnnBatchTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
-  checkParamsFinite(p);
-  checkBatchSeq("xs", xs, I, undefined, false, wxhInputs(p)); // finiteness: in the kernels' memory, or below
+  checkBatchSeq("xs", xs, I, undefined, false, wxhInputs(p)); // finiteness of p and xs: by the kernels, or below
   const B = xs[0].rows;
   const T = xs.length;
   if (h0 !== undefined) {
@@ -86,10 +85,14 @@ export function rnnForwardBatch(p: RnnParams, xs: Mat[], h0?: Mat): RnnBatchTrac
   const BH = B * H;
   const zOff = (T + 1) * BH;
   const yOff = zOff + T * BH;
-  const fast = forwardPassKernels(p, xs.map((m) => m.data), h0?.data, B, I, H, O, () => checkBatchSeq("xs", xs, I));
+  const checkFinite = (): void => {
+    checkParamsFinite(p);
+    checkBatchSeq("xs", xs, I);
+  };
+  const fast = forwardPassKernels(p, xs.map((m) => m.data), h0?.data, B, I, H, O, checkFinite);
   const buf = fast ?? new Float64Array(yOff + T * B * O);
   if (fast === null) {
-    checkBatchSeq("xs", xs, I);
+    checkFinite();
     if (h0 !== undefined) buf.set(h0.data, 0);
     for (let r = 0; r < T * B; r++) buf.set(p.bh, zOff + r * H);
     gemmAdd(T * B, H, I, stackMats(xs, B * I), 0, transposeData(H, I, p.Wxh.data), 0, buf, zOff);

@@ -19,17 +19,26 @@ export function rowViews(buf: Float64Array, off: number, rows: number, n: number
 }
 
 /**
+ * The vectors `vs` (each of length n) as the rows of one row-major matrix when they already lie back to back in
+ * one buffer (as rnnForward's trace does): a view of that buffer; else null.
+ * @internal
+ */
+export function contiguousRows(vs: Vec[], n: number): Float64Array | null {
+  const first = vs[0];
+  for (let r = 1; r < vs.length; r++)
+    if (vs[r].buffer !== first.buffer || vs[r].byteOffset !== first.byteOffset + r * n * 8) return null;
+  return new Float64Array(first.buffer, first.byteOffset, vs.length * n);
+}
+
+/**
  * The vectors `vs` (each of length n) as the rows of one row-major matrix: a view when they already lie
- * back to back in one buffer (as rnnForward's trace does), else a copy. Never written to.
+ * back to back in one buffer ({@link contiguousRows}), else a copy. Never written to.
  * @internal
  */
 export function stackRows(vs: Vec[], n: number): Float64Array {
+  const view = contiguousRows(vs, n);
+  if (view !== null) return view;
   const rows = vs.length;
-  const first = vs[0];
-  let contiguous = true;
-  for (let r = 1; r < rows && contiguous; r++)
-    contiguous = vs[r].buffer === first.buffer && vs[r].byteOffset === first.byteOffset + r * n * 8;
-  if (contiguous) return new Float64Array(first.buffer, first.byteOffset, rows * n);
   const out = new Float64Array(rows * n);
   for (let r = 0; r < rows; r++) out.set(vs[r], r * n);
   return out;

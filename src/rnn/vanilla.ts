@@ -18,11 +18,12 @@
  * Ȳ Why, and the weight gradients Z̄ᵀ H_prev, Z̄ᵀ X, Ȳᵀ H — computed by the register-blocked kernels of
  * ../core/kernels. The trace's vectors are views into one Float64Array per pass (no per-step allocation).
  *
- * The forward pass and full BPTT are each one call into compiled kernels (./kernel-passes): inputs and weights
- * copied in (and checked for NaN/∞ there) once, the recurrence run there with its activation (the kernels' own
- * tanh, within 4 ulps of Math.tanh: results agree with the reference's to ~1e-15, not bit for bit), the trace
- * or the gradients copied out once. The kernels are the native ones (OpenBLAS, ../core/native) where setup could
- * build them, else the WebAssembly SIMD ones (../core/wasm/simd, f64x2, 3–4× the scalar JavaScript). Sigmoid
+ * The forward pass and full BPTT are each one call into compiled kernels (./kernel-passes): weights and inputs
+ * checked for NaN/∞ there, the recurrence run there with its activation (the kernels' own tanh, within 4 ulps of
+ * Math.tanh: results agree with the reference's to ~1e-15, not bit for bit), the trace or the gradients written
+ * once. The kernels are the native ones (OpenBLAS, ../core/native: they read and write the arrays where they
+ * lie) where setup could build them, else the WebAssembly SIMD ones (../core/wasm/simd, f64x2, 3–4× the scalar
+ * JavaScript: operands copied into their memory and out). Sigmoid
  * units, and the truncated BPTT's outer loop, stay in JavaScript (under truncation the carried mat-vecs run in
  * the WebAssembly kernels with Whhᵀ resident). Without either set of kernels the JavaScript ones do it all.
  */
@@ -60,18 +61,21 @@ export { rnnSizes, type BackwardOptions, type RnnGrads, type RnnParams, type Rnn
  */
 export function rnnForward(p: RnnParams, xs: Vec[], h0?: Vec): RnnTrace {
   const { input: I, hidden: H, output: O } = rnnSizes(p);
-  checkParamsFinite(p);
-  checkSequence(xs, I, false, wxhInputs(p)); // finiteness: in the kernels' memory (forwardPassKernels) or below
+  checkSequence(xs, I, false, wxhInputs(p)); // finiteness of p and xs: by the kernels (forwardPassKernels) or below
   if (h0 !== undefined) checkVec("h0", h0, H);
   if (h0 !== undefined) checkAllFinite("h0", h0);
   const { Wxh, Whh, bh, Why, by, activation } = p;
   const T = xs.length;
   const zOff = (T + 1) * H;
   const yOff = zOff + T * H;
-  const fast = forwardPassKernels(p, xs, h0, 1, I, H, O, () => checkSequence(xs, I));
+  const checkFinite = (): void => {
+    checkParamsFinite(p);
+    checkSequence(xs, I);
+  };
+  const fast = forwardPassKernels(p, xs, h0, 1, I, H, O, checkFinite);
   if (fast !== null)
     return { hs: rowViews(fast, 0, T + 1, H), zs: rowViews(fast, zOff, T, H), ys: rowViews(fast, yOff, T, O) };
-  checkSequence(xs, I);
+  checkFinite();
   const buf = new Float64Array(yOff + T * O);
   if (h0 !== undefined) buf.set(h0, 0);
 

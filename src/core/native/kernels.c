@@ -1,10 +1,13 @@
 /*
  * The vanilla RNN's whole forward pass and full BPTT over a minibatch, on OpenBLAS (cblas), for Node.js through
- * Node-API: the native twin of ../wasm/kernels.wat's rnn_forward_all / rnn_backward_all. Same arguments, same
- * layout (positions, in doubles, in a Float64Array "memory" the caller lays the operands out in; the results may
- * go straight into a second one, the caller's own), same results up to the rounding of BLAS's summation order,
- * and the same tanh (bit for bit: the same operations in the same order, with -ffp-contract=off so that no
- * multiply-add is fused). A large pass runs on two threads (see "the passes" below).
+ * Node-API: the native twin of ../wasm/kernels.wat's rnn_forward_all / rnn_backward_all. The same maths, the
+ * same results up to the rounding of BLAS's summation order, and the same tanh (bit for bit: the same operations
+ * in the same order, with -ffp-contract=off so that no multiply-add is fused); but each operand is the caller's
+ * own Float64Array (the weights, the trace, the gradients), read and written where it lies, and Whh is taken
+ * as it is for every pass (BLAS's transpose flags, or a copy made here, instead of a transpose in JavaScript).
+ * Nothing is copied in or out around a pass: at H = 256 those copies and transposes, with the JavaScript
+ * finiteness check of the weights (done here now: nonfinite), were ≈ 1 ms of a 4.8 ms forward + BPTT. A large
+ * pass runs on two threads ("the passes" below).
  *
  *   forward:  Z = X Wxhᵀ + 1 bhᵀ,  Z_t += H_{t−1} Whhᵀ,  H_t = φ(Z_t) (t = 1..T),  Y = H_{1..T} Whyᵀ + 1 byᵀ
  *   backward: W̄hy += Ȳᵀ H_{1..T}, b̄y += Ȳᵀ1, H̄_t = Ȳ_t Why, then for t = T..1 Z̄_t = H̄_t ⊙ φ′(Z_t) and
@@ -26,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #undef I /* complex.h's imaginary unit, from openblas_config.h: I is the input size here */
 
@@ -122,48 +126,63 @@ static int dact(int kind, int n, const double *dh, const double *z, const double
   return 0;
 }
 
-/* Rows r < R of the R×n matrix c set to v (a bias broadcast); b[j] += Σ_r D[r, j] (a bias gradient). */
+/* Rows r < R of the R×n matrix c set to v (a bias broadcast). */
 static void fill_rows(int R, int n, const double *v, double *c) {
   for (int r = 0; r < R; r++) memcpy(c + (size_t)r * n, v, (size_t)n * 8);
 }
-static void colsum_add(int R, int n, const double *d, double *b) {
-  for (int r = 0; r < R; r++)
-    for (int j = 0; j < n; j++) b[j] += d[(size_t)r * n + j];
-}
 
-/* ---- the passes (pointers already checked against the memory's length) ----
+/* ---- the passes (operands already checked against their sizes) ----
  *
- * A pass runs in three phases, each split in two parts:
- *   0. the products over all T·B rows that come before the recurrence: split by rows;
- *   1. the recurrence, step after step: split by sequences (rows b of every step's B×H block; the second part
- *      is empty for one sequence);
- *   2. the products over all rows that need the whole recurrence: split by rows.
- * On the main thread, for a large enough pass, the two parts run at once, on this thread and a helper thread,
- * with a barrier between phases (OpenBLAS itself stays single-threaded, so that the two never compete for the
- * cores); otherwise one after the other, here. The split is the same either way, so the numbers are too, bit for
- * bit: on one core or two, in the main thread or in parallelMap's workers. The weight gradients are the two
- * parts' sums added at the end.
+ * A pass is a list of tasks in rounds:
+ *   round 0: the products over all T·B rows that come before the recurrence, in chunks (by rows of the result);
+ *   rounds 1..S: the recurrence, one round per step, each of two tasks (one sequence at H ≥ ROW_SPLIT_MIN: the
+ *      step's mat-vec by halves of its rows; a minibatch: halves of the sequences); for one sequence at smaller
+ *      H, one task that runs the whole recurrence;
+ *   round S + 1: the products that need the whole recurrence, in chunks (by rows of the result).
+ * Tasks are taken in order from one ticket counter by whichever thread is free, and a round's tasks start once
+ * the round before has finished. On the main thread, for a large enough pass, a helper thread joins in when it
+ * wakes up (nobody waits for it to); otherwise this thread takes every task. So a thread that is descheduled (a
+ * busy machine) holds the other up for at most the one task it took, and the split — fixed by the sizes alone —
+ * gives the same numbers bit for bit on one thread or two, in the main thread or in parallelMap's workers.
+ * OpenBLAS itself stays single-threaded, so that the two never compete for the cores. (Before: two fixed
+ * halves per phase with futex barriers, the helper woken for each pass: ≈ 100 µs of each pass at H = 256 went
+ * to waiting for it to wake.)
  */
 
 typedef struct pass pass_t;
-typedef void (*phase_fn)(pass_t *, int k, int phase);
+typedef void (*task_fn)(pass_t *, int round, int q);
 
 /* The operands of one pass, and how it runs. */
 struct pass {
   int T, B, I, H, O, kind;
-  const double *x, *wxh, *w, *why, *bh, *by, *dy, *wy, *z_in;
-  double *h, *z, *y, *dh, *dz, *g[5], *g1[5]; /* gradients gx, gh, gy, gbh, gby: part 0's, part 1's */
-  int bad[2];                                  /* each part's first non-finite step, or −1 */
-  int threads;
-  phase_fn fn;
-  pthread_barrier_t barrier;
-  atomic_int ticket, finished; /* the half tasks of a row-split recurrence: taken, finished (run_rounds) */
+  const double *x, *wxh, *whh, *why, *bh, *by, *dy, *z_in;
+  double *h, *z, *y, *dh, *dz, *g[5]; /* gradients gx, gh, gy, gbh, gby (accumulated) */
+  double *whh_t;                      /* backward, one sequence: Whhᵀ, made in round 0 */
+  double *g1[5];                      /* backward: the second half's (over T·B) weight gradients, added at the end */
+  int bad[2];                         /* each recurrence task's first non-finite step, or −1 */
+  task_fn task;
+  int n0, steps, per_step, n2, total; /* the rounds: n0 tasks, steps × per_step tasks, n2 tasks */
+  atomic_int ticket, finished;        /* tasks taken, tasks finished */
 };
 
 /* The range [r0, r1) of R rows (or sequences) that part k of 2 takes. */
 static void half(int R, int k, int *r0, int *r1) {
   *r0 = k == 0 ? 0 : R - R / 2;
   *r1 = k == 0 ? R - R / 2 : R;
+}
+
+/* The range [r0, r1) of R rows that chunk q of n takes. */
+static void chunk(int R, int q, int n, int *r0, int *r1) {
+  *r0 = (int)((long long)R * q / n);
+  *r1 = (int)((long long)R * (q + 1) / n);
+}
+
+/* How many chunks (by rows) the products over R = T·B rows are cut into: 2, and up to 8 for a large minibatch
+ * (≥ 128 rows each: each chunk's dgemm packs the whole weight matrix again, 512 KB at H = 256), so that a
+ * descheduled thread holds up at most that share of the phase. */
+static int chunks_of(long long R) {
+  const long long n = R / 128;
+  return n < 2 ? 2 : n > 8 ? 8 : (int)n;
 }
 
 /* z += W h for a small H×H W (row-major): four partial sums per row, as a register-friendly loop; for larger H
@@ -188,27 +207,11 @@ static void matvec_add(int H, const double *w, const double *hv, double *z) {
   }
 }
 
-/* The recurrence's product for a block of M sequences (M×H, row-major): C += A W, or for one sequence (B = 1,
- * when w holds W's transpose, as for kernels.wat's mat-vecs) c += w a. */
-static void step_product(int B, int M, int H, const double *a, const double *w, double *c) {
-  if (B == 1)
-    matvec_add(H, w, a, c);
-  else
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, H, H, 1, a, H, w, H, 1, c, H);
-}
-
 /* One sequence at H ≥ ROW_SPLIT_MIN: the recurrence's mat-vec of each step split by rows into two halves that
- * the two threads run at once, as OpenBLAS threads numpy's mat-vecs. For one sequence the split by sequences
- * leaves the helper idle through the recurrence, and at H = 256 the 400 mat-vecs were 2.0–2.3 ms of a 4.5 ms
- * pass (issue 7).
- *
- * Each step is a round of two tasks (its halves), taken by whichever thread is free, in order, from one ticket
- * counter; a round starts when the one before has finished. So a thread that is descheduled (a busy machine)
- * never holds the other up for more than the half it took: the other takes the rest of the pass's halves alone.
- * Whoever computes a half, it is the same half mat-vec, so the numbers are the same bit for bit on one thread or
- * two. The atomics order each round's writes before the next round's reads. */
+ * the two threads run at once, as OpenBLAS threads numpy's mat-vecs (at H = 256 the 400 mat-vecs were 2.0–2.3 ms
+ * of a 4.5 ms pass on one thread, issue 7). Below it, one task runs the whole recurrence: a half mat-vec at
+ * H = 64 is ≈ 0.3 µs, not much more than handing it over. */
 #define ROW_SPLIT_MIN 128
-static int row_split(const pass_t *p) { return p->B == 1 && p->H >= ROW_SPLIT_MIN; }
 
 #if defined(__x86_64__) || defined(__i386__)
 #define CPU_RELAX() __builtin_ia32_pause()
@@ -216,175 +219,246 @@ static int row_split(const pass_t *p) { return p->B == 1 && p->H >= ROW_SPLIT_MI
 #define CPU_RELAX() ((void)0)
 #endif
 
-typedef void (*half_fn)(pass_t *, int round, int q);
+/* Waits until at least `n` tasks have finished (acquire: their writes are seen): spinning (a futex round trip,
+ * ≈ 10–50 µs on this VM, costs more than most tasks), then yielding the core once it has waited ≈ 20 µs, so
+ * that a thread waiting on a descheduled one gives its core away. */
+static void wait_finished(pass_t *p, int n) {
+  for (int i = 0; atomic_load_explicit(&p->finished, memory_order_acquire) < n; i++)
+    if (i < 4096)
+      CPU_RELAX();
+    else
+      sched_yield();
+}
 
-/* Runs rounds 0..n−1 of half tasks (q = 0, 1) on this thread, sharing them with the other through the ticket
- * counter (alone: the other thread runs nothing); stops after a round whose step (step_of) some half flagged in
- * p->bad. A thread waits only for a half the other has taken and not finished: spinning (a futex round trip,
- * ≈ 10 µs on this VM, would cost more than the half), then yielding its core. */
-static void run_rounds(pass_t *p, int k, int n, half_fn task, int (*step_of)(const pass_t *, int)) {
-  if (p->threads == 1 && k == 1) return; /* part 0's thread runs every half */
-  for (int r = 0; r < n; r++) {
-    if (r > 0) {
-      for (int i = 0; atomic_load_explicit(&p->finished, memory_order_acquire) < 2 * r; i++)
-        if (i < 4096)
-          CPU_RELAX();
-        else
-          sched_yield();
-      const int t = step_of(p, r - 1);
-      if (p->bad[0] == t || p->bad[1] == t) return;
+/* Takes tasks until none is left: ticket c is round r's task q, which starts once every task of the rounds
+ * before has finished. A thread waits for that before it takes the ticket, never holding one: so when the other
+ * thread is descheduled, this one takes the rest of the pass's tasks alone. After a non-finite step (bad), the
+ * remaining tasks are skipped. */
+static void take_tasks(pass_t *p) {
+  const int rec = p->steps * p->per_step;
+  for (int c = atomic_load_explicit(&p->ticket, memory_order_relaxed); c < p->total;) {
+    int r, q, start;
+    if (c < p->n0) {
+      r = 0, q = c, start = 0;
+    } else if (c < p->n0 + rec) {
+      r = 1 + (c - p->n0) / p->per_step, q = (c - p->n0) % p->per_step, start = p->n0 + (r - 1) * p->per_step;
+    } else {
+      r = p->steps + 1, q = c - p->n0 - rec, start = p->n0 + rec;
     }
-    for (int c = atomic_load_explicit(&p->ticket, memory_order_relaxed); c < 2 * (r + 1);) {
-      if (atomic_compare_exchange_weak_explicit(&p->ticket, &c, c + 1, memory_order_relaxed, memory_order_relaxed)) {
-        task(p, r, c - 2 * r);
-        atomic_fetch_add_explicit(&p->finished, 1, memory_order_release);
-        c++;
-      }
+    if (atomic_load_explicit(&p->finished, memory_order_acquire) < start) {
+      wait_finished(p, start);
+      c = atomic_load_explicit(&p->ticket, memory_order_relaxed);
+      continue;
     }
+    if (!atomic_compare_exchange_weak_explicit(&p->ticket, &c, c + 1, memory_order_relaxed, memory_order_relaxed))
+      continue; /* c now holds the ticket the other thread left */
+    if (p->bad[0] < 0 && p->bad[1] < 0) p->task(p, r, q);
+    atomic_fetch_add_explicit(&p->finished, 1, memory_order_release);
+    c++;
   }
 }
 
-/* Forward, round r = step t = r + 1, half q (rows [r0, r1)): z_t += W h_{t−1}, h_t = φ(z_t) on those rows. */
-static int forward_step_of(const pass_t *p, int r) { (void)p; return r + 1; }
-static void forward_half(pass_t *p, int r, int q) {
-  const int H = p->H, t = r + 1;
-  const size_t o = (size_t)(t - 1) * H;
-  int r0, r1;
-  half(H, q, &r0, &r1);
-  cblas_dgemv(CblasRowMajor, CblasNoTrans, r1 - r0, H, 1, p->w + (size_t)r0 * H, H, p->h + o, 1, 1, p->z + o + r0, 1);
-  if (act(p->kind, r1 - r0, p->z + o + r0, p->h + o + H + r0)) p->bad[q] = t;
+/* The recurrence's rounds: one sequence at H ≥ ROW_SPLIT_MIN, `steps` rounds of two (the halves of each step's
+ * mat-vec); below, one round of one task (the whole recurrence); a minibatch, one round of two tasks (each half
+ * of the sequences through the whole recurrence: they need nothing from each other, and a round per step, tried,
+ * was slower on a busy machine — a thread descheduled mid-step held up every step after it). */
+static void recurrence_rounds(pass_t *p, int steps) {
+  const int rows = p->B == 1 && p->H >= ROW_SPLIT_MIN;
+  p->steps = rows ? steps : 1;
+  p->per_step = p->B == 1 && !rows ? 1 : 2;
 }
 
-/* Backward (w = Whhᵀ), round r = step t = T − r (t = T..0), half q (rows [r0, r1)): h̄_t += w z̄_{t+1} on those
- * rows (for t < T), then z̄_t = h̄_t ⊙ φ′ on them (for t ≥ 1; for t = 0, h̄_0 checked for NaN/∞). */
-static int backward_step_of(const pass_t *p, int r) { return p->T - r; }
-static void backward_half(pass_t *p, int r, int q) {
-  const int H = p->H, t = p->T - r;
-  int r0, r1;
-  half(H, q, &r0, &r1);
-  if (t < p->T)
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, r1 - r0, H, 1, p->w + (size_t)r0 * H, H, p->dz + (size_t)t * H, 1, 1,
-                p->dh + (size_t)t * H + r0, 1);
-  if (t == 0) {
-    if (nonfinite_row(r1 - r0, p->dh + r0)) p->bad[q] = 0;
-  } else if (dact(p->kind, r1 - r0, p->dh + (size_t)t * H + r0, p->z_in + (size_t)(t - 1) * H + r0,
-                  p->h + (size_t)t * H + r0, p->dz + (size_t)(t - 1) * H + r0))
-    p->bad[q] = t;
-}
-
-/* forward, phases 0 | 1 | 2:  Z = X Wxhᵀ + 1 bhᵀ | Z_t += H_{t−1} Whhᵀ, H_t = φ(Z_t) | Y = H_{1..T} Whyᵀ + 1 byᵀ
- * (w = Whh when B = 1, else Whhᵀ; Wxh and Why as they are, read transposed by dgemm: no copy transposes them) */
-static void forward_phase(pass_t *p, int k, int phase) {
+/* forward, round 0 | the recurrence | the last round (the weights as they are, read transposed by dgemm):
+ *   Z = X Wxhᵀ + 1 bhᵀ | Z_t += H_{t−1} Whhᵀ, H_t = φ(Z_t) | Y = H_{1..T} Whyᵀ + 1 byᵀ */
+static void forward_task(pass_t *p, int r, int q) {
   const int T = p->T, B = p->B, I = p->I, H = p->H, O = p->O, n = B * H;
   int r0, r1;
-  if (phase == 0) {
-    half(T * B, k, &r0, &r1);
+  if (r == 0) {
+    chunk(T * B, q, p->n0, &r0, &r1);
     fill_rows(r1 - r0, H, p->bh, p->z + (size_t)r0 * H);
     if (r1 > r0)
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, H, I, 1, p->x + (size_t)r0 * I, I, p->wxh, I,
                   1, p->z + (size_t)r0 * H, H);
-  } else if (phase == 1 && row_split(p)) {
-    run_rounds(p, k, p->T, forward_half, forward_step_of);
-  } else if (phase == 1) {
-    half(B, k, &r0, &r1);
-    p->bad[k] = -1;
-    for (int t = 1; t <= T && r1 > r0; t++) {
-      const size_t o = (size_t)(t - 1) * n + (size_t)r0 * H;
-      step_product(B, r1 - r0, H, p->h + o, p->w, p->z + o);
-      if (act(p->kind, (r1 - r0) * H, p->z + o, p->h + o + n)) {
-        p->bad[k] = t;
-        break;
-      }
-    }
-  } else if (p->bad[0] < 0 && p->bad[1] < 0) {
-    half(T * B, k, &r0, &r1);
+  } else if (r > p->steps) {
+    chunk(T * B, q, p->n2, &r0, &r1);
     fill_rows(r1 - r0, O, p->by, p->y + (size_t)r0 * O);
     if (r1 > r0)
       cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, O, H, 1, p->h + n + (size_t)r0 * H, H, p->why,
                   H, 1, p->y + (size_t)r0 * O, O);
+  } else if (p->per_step == 1) {
+    for (int t = 1; t <= T; t++) {
+      const size_t o = (size_t)(t - 1) * H;
+      matvec_add(H, p->whh, p->h + o, p->z + o);
+      if (act(p->kind, H, p->z + o, p->h + o + H)) {
+        p->bad[0] = t;
+        return;
+      }
+    }
+  } else if (B == 1) {
+    /* step t = r, half q: rows [r0, r1) of the mat-vec */
+    const int t = r;
+    const size_t o = (size_t)(t - 1) * H;
+    half(H, q, &r0, &r1);
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, r1 - r0, H, 1, p->whh + (size_t)r0 * H, H, p->h + o, 1, 1, p->z + o + r0, 1);
+    if (act(p->kind, r1 - r0, p->z + o + r0, p->h + o + H + r0)) p->bad[q] = t;
+  } else {
+    /* sequences [r0, r1) through every step */
+    half(B, q, &r0, &r1);
+    for (int t = 1; t <= T && r1 > r0; t++) {
+      const size_t o = (size_t)(t - 1) * n + (size_t)r0 * H;
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, H, H, 1, p->h + o, H, p->whh, H, 1, p->z + o, H);
+      if (act(p->kind, (r1 - r0) * H, p->z + o, p->h + o + n)) {
+        p->bad[q] = t;
+        return;
+      }
+    }
   }
 }
 
-/* backward, phases 0 | 1 | 2 (part k's gradient sums in g for part 0, g1 for part 1; w = Whhᵀ when B = 1, else Whh):
- *   W̄hy += Ȳᵀ H_{1..T}, b̄y += Ȳᵀ1, H̄_{1..T} = Ȳ Why, H̄_0 = 0 | Z̄_t = H̄_t ⊙ φ′, H̄_{t−1} += Z̄_t Whh |
- *   W̄hh += Z̄ᵀ H_{0..T−1}, W̄xh += Z̄ᵀ X, b̄h += Z̄ᵀ1 */
-static void backward_phase(pass_t *p, int k, int phase) {
-  const int T = p->T, B = p->B, I = p->I, H = p->H, O = p->O, n = B * H;
-  double *const *g = k == 0 ? p->g : p->g1;
+/* One half (over rows) of a weight gradient: G += Dᵀ A and b += Dᵀ1 (q = 0: into the caller's sums), or G = Dᵀ A
+ * and b = Dᵀ1 (q = 1: the second half's, added at the end), D R×m, A R×k, G m×k. Split by the T·B rows they sum
+ * over, not by G's rows: each dgemm packs its whole second operand, 3200 × 128 for the minibatch's. */
+static void gradient_half(int q, int m, int k, int R, const double *d, const double *a, double *g, double *b) {
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, k, R, 1, d, m, a, k, q == 0 ? 1 : 0, g, k);
+  if (b == NULL) return;
+  if (q == 1) memset(b, 0, (size_t)m * 8);
+  for (int r = 0; r < R; r++)
+    for (int j = 0; j < m; j++) b[j] += d[(size_t)r * m + j];
+}
+
+/* Rows [r0, r1) of Whhᵀ (n×n) into t: columns r0..r1 of Whh, in tiles that stay in L1. */
+static void transpose_rows(int n, int r0, int r1, const double *w, double *t) {
+  for (int i0 = r0; i0 < r1; i0 += 32)
+    for (int j0 = 0; j0 < n; j0 += 32)
+      for (int i = i0; i < r1 && i < i0 + 32; i++)
+        for (int j = j0; j < n && j < j0 + 32; j++) t[(size_t)i * n + j] = w[(size_t)j * n + i];
+}
+
+/* backward, round 0 | the recurrence | the last round:
+ *   W̄hy += Ȳᵀ H_{1..T}, b̄y += Ȳᵀ1, H̄_{1..T} = Ȳ Why, H̄_0 = 0 (and Whhᵀ, for one sequence) |
+ *   Z̄_t = H̄_t ⊙ φ′, H̄_{t−1} += Z̄_t Whh | W̄hh += Z̄ᵀ H_{0..T−1}, W̄xh += Z̄ᵀ X, b̄h += Z̄ᵀ1
+ * The weight gradients in chunks of their rows, each summed over all T·B steps into the caller's arrays. */
+static void backward_task(pass_t *p, int r, int q) {
+  const int T = p->T, B = p->B, I = p->I, H = p->H, O = p->O, n = B * H, R = T * B;
   int r0, r1;
-  if (phase == 0) {
-    half(T * B, k, &r0, &r1);
-    memset(p->dh + n + (size_t)r0 * H, 0, (size_t)(r1 - r0) * H * 8);
-    if (r1 > r0) {
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, O, H, r1 - r0, 1, p->dy + (size_t)r0 * O, O,
-                  p->h + n + (size_t)r0 * H, H, 1, g[2], H);
-      colsum_add(r1 - r0, O, p->dy + (size_t)r0 * O, g[4]);
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, H, O, 1, p->dy + (size_t)r0 * O, O, p->wy, H,
-                  1, p->dh + n + (size_t)r0 * H, H);
+  if (r == 0) {
+    if (q < 2) {
+      half(R, q, &r0, &r1);
+      gradient_half(q, O, H, r1 - r0, p->dy + (size_t)r0 * O, p->h + n + (size_t)r0 * H, q == 0 ? p->g[2] : p->g1[2],
+                    q == 0 ? p->g[4] : p->g1[4]);
     }
-    half(B, k, &r0, &r1);
-    memset(p->dh + (size_t)r0 * H, 0, (size_t)(r1 - r0) * H * 8);
-  } else if (phase == 1 && row_split(p)) {
-    run_rounds(p, k, p->T + 1, backward_half, backward_step_of);
-  } else if (phase == 1) {
-    half(B, k, &r0, &r1);
+    chunk(R, q, p->n0, &r0, &r1);
+    memset(p->dh + n + (size_t)r0 * H, 0, (size_t)(r1 - r0) * H * 8);
+    if (r1 > r0)
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, H, O, 1, p->dy + (size_t)r0 * O, O, p->why, H,
+                  1, p->dh + n + (size_t)r0 * H, H);
+    if (q == 0) memset(p->dh, 0, (size_t)n * 8);
+    if (p->whh_t != NULL) {
+      chunk(H, q, p->n0, &r0, &r1);
+      transpose_rows(H, r0, r1, p->whh, p->whh_t);
+    }
+  } else if (r > p->steps) {
+    half(R, q, &r0, &r1);
+    double *const *g = q == 0 ? p->g : p->g1;
+    gradient_half(q, H, H, r1 - r0, p->dz + (size_t)r0 * H, p->h + (size_t)r0 * H, g[1], g[3]);
+    gradient_half(q, H, I, r1 - r0, p->dz + (size_t)r0 * H, p->x + (size_t)r0 * I, g[0], NULL);
+  } else if (p->per_step == 1) {
+    for (int t = T; t >= 1; t--) {
+      const size_t o = (size_t)(t - 1) * H;
+      if (dact(p->kind, H, p->dh + o + H, p->z_in + o, p->h + o + H, p->dz + o)) {
+        p->bad[0] = t;
+        return;
+      }
+      matvec_add(H, p->whh_t, p->dz + o, p->dh + o);
+    }
+    if (nonfinite_row(H, p->dh)) p->bad[0] = 0;
+  } else if (B == 1) {
+    /* step t = T + 1 − r (T..0), half q: h̄_t += Whhᵀ z̄_{t+1} on rows [r0, r1) (from the copy Whhᵀ, whose rows
+     * are contiguous: dgemv on a block of Whh's columns took 4.6 µs a half at H = 256, on rows 3.5), then
+     * z̄_t = h̄_t ⊙ φ′ on them (for t ≥ 1; for t = 0, h̄_0 checked for NaN/∞) */
+    const int t = T + 1 - r;
+    const size_t o = (size_t)t * H;
+    half(H, q, &r0, &r1);
+    if (t < T)
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, r1 - r0, H, 1, p->whh_t + (size_t)r0 * H, H, p->dz + o, 1, 1,
+                  p->dh + o + r0, 1);
+    if (t == 0) {
+      if (nonfinite_row(r1 - r0, p->dh + r0)) p->bad[q] = 0;
+    } else if (dact(p->kind, r1 - r0, p->dh + o + r0, p->z_in + o - H + r0, p->h + o + r0, p->dz + o - H + r0))
+      p->bad[q] = t;
+  } else {
+    /* sequences [r0, r1) through every step: Z̄_t = H̄_t ⊙ φ′, H̄_{t−1} += Z̄_t Whh (t = T..1), then H̄_0 checked */
+    half(B, q, &r0, &r1);
     const int m = (r1 - r0) * H;
-    p->bad[k] = -1;
     for (int t = T; t >= 1 && m > 0; t--) {
       const size_t o = (size_t)(t - 1) * n + (size_t)r0 * H;
       if (dact(p->kind, m, p->dh + o + n, p->z_in + o, p->h + o + n, p->dz + o)) {
-        p->bad[k] = t;
-        break;
+        p->bad[q] = t;
+        return;
       }
-      step_product(B, r1 - r0, H, p->dz + o, p->w, p->dh + o);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, H, H, 1, p->dz + o, H, p->whh, H, 1, p->dh + o, H);
     }
-    if (m > 0 && p->bad[k] < 0 && nonfinite_row(m, p->dh + (size_t)r0 * H)) p->bad[k] = 0;
-  } else if (p->bad[0] < 0 && p->bad[1] < 0) {
-    half(T * B, k, &r0, &r1);
-    if (r1 > r0) {
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, r1 - r0, 1, p->dz + (size_t)r0 * H, H,
-                  p->h + (size_t)r0 * H, H, 1, g[1], H);
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, I, r1 - r0, 1, p->dz + (size_t)r0 * H, H,
-                  p->x + (size_t)r0 * I, I, 1, g[0], I);
-      colsum_add(r1 - r0, H, p->dz + (size_t)r0 * H, g[3]);
-    }
+    if (m > 0 && nonfinite_row(m, p->dh + (size_t)r0 * H)) p->bad[q] = 0;
   }
 }
 
-/* Below this many multiply-adds, T·B·H·(I + H + O), a pass runs here alone: waking the helper and the two
- * barriers (≈ 10–50 µs) cost about what the split saves (measured: one sequence at H = 64, T = 200 — 2.5·10⁶ —
- * is no faster split; at H = 128 — 9.8·10⁶ — and a minibatch of 32 at H = 128 it is, by up to 1.8×). */
+/* Below this many multiply-adds, T·B·H·(I + H + O), a pass runs here alone: the helper's hand-overs cost about
+ * what the split saves (measured: one sequence at H = 64, T = 200 — 2.5·10⁶ — is no faster split; at H = 128 —
+ * 9.8·10⁶ — and a minibatch of 32 at H = 128 it is, by up to 1.8×). */
 #define SPLIT_MIN_WORK (1LL << 22)
 
-/* The helper: one thread, started on first use and kept (OpenBLAS keeps per-thread buffers, which a new
- * thread per pass would allocate again each time), asleep on a condition variable between passes. */
+/* How long the helper keeps watching for the next pass after one (ns), yielding its core to any thread that
+ * wants it, before it sleeps: a forward pass and its backward pass, or a training loop's steps, follow each other
+ * this closely, and a sleeping helper joins a pass ≈ 50–100 µs late. */
+#define HELPER_WATCH_NS 300000LL
+
+/* The helper: one thread, started on first use and kept (OpenBLAS keeps per-thread buffers, which a new thread
+ * per pass would allocate again each time). The main thread posts a pass (pass_open = its number) and starts on
+ * its tasks; the helper joins it (pass_open |= JOINED) if it wakes before the main thread has closed it (then the
+ * main thread waits for helper_done before returning, since the pass lives on its stack). */
+#define JOINED 1UL
 static pthread_mutex_t helper_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t helper_cv = PTHREAD_COND_INITIALIZER;
-static int helper_state; /* 0 not started, 1 running, −1 could not start */
-static unsigned long helper_posted, helper_done; /* helper_posted: also how many passes ran on two threads */
+static int helper_state;    /* 0 not started, 1 running, −1 could not start */
+static int helper_sleeping; /* under helper_mu */
+static atomic_ulong helper_posted, pass_open, helper_done; /* passes posted (numbers 2, 4, …); open; done */
 static pass_t *helper_pass;
 
-/* Part k's three phases, with the barrier between them (the two parts running at once). */
-static void run_part(pass_t *p, int k) {
-  for (int phase = 0; phase < 3; phase++) {
-    p->fn(p, k, phase);
-    if (phase < 2) pthread_barrier_wait(&p->barrier);
-  }
+static long long now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void *helper_main(void *unused) {
   (void)unused;
   unsigned long seen = 0;
-  pthread_mutex_lock(&helper_mu);
   for (;;) {
-    while (helper_posted == seen) pthread_cond_wait(&helper_cv, &helper_mu);
-    seen = helper_posted;
-    pass_t *p = helper_pass;
-    pthread_mutex_unlock(&helper_mu);
-    run_part(p, 1);
-    pthread_mutex_lock(&helper_mu);
-    helper_done = seen;
-    pthread_cond_broadcast(&helper_cv);
+    unsigned long job = atomic_load_explicit(&helper_posted, memory_order_acquire);
+    for (long long i = 0, until = 0; job == seen; i++, job = atomic_load_explicit(&helper_posted, memory_order_acquire)) {
+      if (i < 256) {
+        CPU_RELAX();
+        continue;
+      }
+      if (until == 0) until = now_ns() + HELPER_WATCH_NS;
+      if ((i & 15) == 0 && now_ns() > until) {
+        pthread_mutex_lock(&helper_mu);
+        while ((job = atomic_load_explicit(&helper_posted, memory_order_acquire)) == seen) {
+          helper_sleeping = 1;
+          pthread_cond_wait(&helper_cv, &helper_mu);
+        }
+        helper_sleeping = 0;
+        pthread_mutex_unlock(&helper_mu);
+        break;
+      }
+      sched_yield();
+    }
+    seen = job;
+    unsigned long open = job;
+    if (atomic_compare_exchange_strong(&pass_open, &open, job | JOINED)) {
+      take_tasks(helper_pass);
+      atomic_store_explicit(&helper_done, job, memory_order_release);
+    }
   }
   return NULL;
 }
@@ -411,36 +485,45 @@ static int helper_ready(void) {
   return helper_state == 1;
 }
 
-/* Runs the pass's two parts: at once on this thread and the helper when allowed (the main thread only: the
- * helper is one per process) and large enough, else one after the other, phase by phase. */
-static void run_pass(pass_t *p, phase_fn fn, int may_use_helper) {
+/* Runs the pass's tasks (p->task, rounds already set): here, and on the helper when allowed (the main thread
+ * only: the helper is one per process) and large enough. */
+static void run_pass(pass_t *p, int may_use_helper) {
   const long long work = (long long)p->T * p->B * p->H * (p->I + p->H + p->O);
-  p->fn = fn;
   p->bad[0] = p->bad[1] = -1;
+  p->total = p->n0 + p->steps * p->per_step + p->n2;
   atomic_init(&p->ticket, 0);
   atomic_init(&p->finished, 0);
-  p->threads = may_use_helper && work >= SPLIT_MIN_WORK && helper_ready() ? 2 : 1;
-  if (p->threads == 1) {
-    for (int phase = 0; phase < 3; phase++)
-      for (int k = 0; k < 2; k++) fn(p, k, phase);
+  if (!(may_use_helper && work >= SPLIT_MIN_WORK && helper_ready())) {
+    take_tasks(p);
     return;
   }
-  pthread_barrier_init(&p->barrier, NULL, 2);
   pthread_mutex_lock(&helper_mu);
   helper_pass = p;
-  const unsigned long job = ++helper_posted;
-  pthread_cond_broadcast(&helper_cv);
+  const unsigned long job = atomic_load_explicit(&helper_posted, memory_order_relaxed) + 2;
+  atomic_store_explicit(&pass_open, job, memory_order_release);
+  atomic_store_explicit(&helper_posted, job, memory_order_release);
+  if (helper_sleeping) pthread_cond_signal(&helper_cv);
   pthread_mutex_unlock(&helper_mu);
-  run_part(p, 0);
-  pthread_mutex_lock(&helper_mu);
-  while (helper_done != job) pthread_cond_wait(&helper_cv, &helper_mu);
-  pthread_mutex_unlock(&helper_mu);
-  pthread_barrier_destroy(&p->barrier);
+  take_tasks(p);
+  wait_finished(p, p->total);
+  unsigned long open = job;
+  if (!atomic_compare_exchange_strong(&pass_open, &open, 0)) { /* the helper joined: wait until it has let go */
+    for (int i = 0; atomic_load_explicit(&helper_done, memory_order_acquire) != job; i++) {
+      if (i < 4096)
+        CPU_RELAX();
+      else
+        sched_yield();
+    }
+  }
 }
 
 /* Returns the first step whose H_t is not finite (Y then not computed), or −1. */
 static int forward_all(pass_t *p, int may_use_helper) {
-  run_pass(p, forward_phase, may_use_helper);
+  const long long R = (long long)p->T * p->B;
+  p->task = forward_task;
+  p->n0 = p->n2 = chunks_of(R);
+  recurrence_rounds(p, p->T);
+  run_pass(p, may_use_helper);
   const int a = p->bad[0], b = p->bad[1];
   return a < 0 ? b : b < 0 ? a : a < b ? a : b;
 }
@@ -450,15 +533,21 @@ static int forward_all(pass_t *p, int may_use_helper) {
 static int backward_all(pass_t *p, int may_use_helper) {
   const int H = p->H, I = p->I, O = p->O;
   const size_t len[5] = {(size_t)H * I, (size_t)H * H, (size_t)O * H, (size_t)H, (size_t)O};
-  double *g1 = calloc(len[0] + len[1] + len[2] + len[3] + len[4], 8);
-  if (g1 == NULL) return -2;
-  for (int k = 0, o = 0; k < 5; o += (int)len[k], k++) p->g1[k] = g1 + o;
-  run_pass(p, backward_phase, may_use_helper);
+  const size_t sums = len[0] + len[1] + len[2] + len[3] + len[4];
+  double *scratch = malloc((sums + (p->B == 1 ? (size_t)H * H : 0)) * 8);
+  if (scratch == NULL) return -2;
+  for (size_t k = 0, o = 0; k < 5; o += len[k], k++) p->g1[k] = scratch + o;
+  p->whh_t = p->B == 1 ? scratch + sums : NULL;
+  p->task = backward_task;
+  p->n0 = chunks_of((long long)p->T * p->B);
+  recurrence_rounds(p, p->T + 1);
+  p->n2 = 2;
+  run_pass(p, may_use_helper);
   const int bad = p->bad[0] > p->bad[1] ? p->bad[0] : p->bad[1];
   if (bad < 0)
     for (int k = 0; k < 5; k++)
       for (size_t i = 0; i < len[k]; i++) p->g[k][i] += p->g1[k][i];
-  free(g1);
+  free(scratch);
   return bad;
 }
 
@@ -482,7 +571,8 @@ static int regions_fit(napi_env env, const char *fn, const size_t *mem_len, cons
   return 1;
 }
 
-/* Reads `nmem` Float64Arrays (the memories), then `ints` int32 arguments; throws a TypeError naming a bad one. */
+/* Reads `nmem` Float64Arrays (memories or operands), then `ints` int32 arguments; throws a TypeError naming a bad
+ * one. */
 static int read_args(napi_env env, napi_callback_info info, const char *fn, size_t nmem, size_t ints, double **mem,
                      size_t *mem_len, int32_t *out) {
   size_t argc = MAX_ARGS;
@@ -501,7 +591,7 @@ static int read_args(napi_env env, napi_callback_info info, const char *fn, size
     if (napi_is_typedarray(env, argv[k], &is_ta) != napi_ok || !is_ta ||
         napi_get_typedarray_info(env, argv[k], &type, &mem_len[k], &data, NULL, NULL) != napi_ok ||
         type != napi_float64_array) {
-      snprintf(msg, sizeof msg, "%s: memory %zu: expected a Float64Array", fn, k);
+      snprintf(msg, sizeof msg, "%s: argument %zu: expected a Float64Array", fn, k);
       napi_throw_type_error(env, NULL, msg);
       return 0;
     }
@@ -540,63 +630,75 @@ static int sizes_ok(napi_env env, const char *fn, const int32_t *a) {
   return 1;
 }
 
-/* forwardAll(memory, out, T, B, I, H, O, kind, x, wxh, w, why, bh, by, h, z, y, helper) → first non-finite step
- * or −1 (unlike kernels.wat's rnn_forward_all, Wxh and Why as they are, not transposed): the operands in memory, except H_0..H_T, Z and Y, in out (which may be memory itself); helper: 1 when the
- * pass may use the helper thread (on the main thread) */
-static napi_value js_forward_all(napi_env env, napi_callback_info info) {
-  double *m[2];
-  size_t len[2];
-  int32_t a[16];
-  if (!read_args(env, info, "forwardAll", 2, 16, m, len, a) || !sizes_ok(env, "forwardAll", a)) return NULL;
-  const int64_t T = a[0], B = a[1], I = a[2], H = a[3], O = a[4], R = T * B;
-  const int64_t pos[9] = {a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]};
-  const int64_t lens[9] = {R * I, I * H, H * H, H * O, H, O, (T + 1) * B * H, R * H, R * O};
-  const size_t in[9] = {len[0], len[0], len[0], len[0], len[0], len[0], len[1], len[1], len[1]};
-  if (!regions_fit(env, "forwardAll", in, pos, lens, 9)) return NULL;
-  double *const mi = m[0], *const mo = m[1];
-  pass_t p = {.T = (int)T, .B = (int)B, .I = (int)I, .H = (int)H, .O = (int)O, .kind = a[5], .x = mi + a[6],
-              .wxh = mi + a[7], .w = mi + a[8], .why = mi + a[9], .bh = mi + a[10], .by = mi + a[11],
-              .h = mo + a[12], .z = mo + a[13], .y = mo + a[14]};
-  return int_value(env, forward_all(&p, a[15] == 1));
+/* Throws a RangeError and returns 0 unless each operand k holds at least need[k] doubles, naming the first that
+ * does not (by names[k]) and the product of sizes its length should be (by what[k]). */
+static int operands_fit(napi_env env, const char *fn, const size_t *len, const int64_t *need, const char *const *names,
+                        const char *const *what, int k) {
+  for (int i = 0; i < k; i++)
+    if (len[i] < (uint64_t)need[i]) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "%s: %s: expected at least %s = %lld doubles, got a Float64Array of %zu", fn, names[i],
+               what[i], (long long)need[i], len[i]);
+      napi_throw_range_error(env, NULL, msg);
+      return 0;
+    }
+  return 1;
 }
 
-/* backwardAll(memory, out, T, B, I, H, O, kind, x, dy, h, z, wy, w, dh, dz, gx, gh, gy, gbh, gby, helper) → step
- * or −1: the operands in memory, except H̄_0..H̄_T, in out (which may be memory itself) */
-static napi_value js_backward_all(napi_env env, napi_callback_info info) {
-  double *m[2];
-  size_t len[2];
-  int32_t a[20];
-  if (!read_args(env, info, "backwardAll", 2, 20, m, len, a) || !sizes_ok(env, "backwardAll", a)) return NULL;
+/* forwardAll(x, wxh, whh, why, bh, by, h, z, y, T, B, I, H, O, kind, helper) → first non-finite step or −1:
+ * each operand a Float64Array of its own (row-major, B×size blocks per step; the weights as they are), H_0 in h
+ * on entry, H_1..H_T, Z, Y written into h, z, y; helper: 1 when the pass may use the helper thread (the main
+ * thread's). */
+static napi_value js_forward_all(napi_env env, napi_callback_info info) {
+  static const char *const names[9] = {"x", "wxh", "whh", "why", "bh", "by", "h", "z", "y"};
+  static const char *const what[9] = {"T·B·I", "H·I", "H·H", "O·H", "H", "O", "(T + 1)·B·H", "T·B·H", "T·B·O"};
+  double *m[9];
+  size_t len[9];
+  int32_t a[7];
+  if (!read_args(env, info, "forwardAll", 9, 7, m, len, a) || !sizes_ok(env, "forwardAll", a)) return NULL;
   const int64_t T = a[0], B = a[1], I = a[2], H = a[3], O = a[4], R = T * B;
-  const int64_t pos[13] = {a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18]};
-  /* z is read for relu only: a caller may lay out no Z for tanh and linear */
-  const int64_t lens[13] = {R * I, R * O, (T + 1) * B * H, a[5] == 2 ? R * H : 0, O * H, H * H, (T + 1) * B * H,
+  const int64_t need[9] = {R * I, H * I, H * H, O * H, H, O, (T + 1) * B * H, R * H, R * O};
+  if (!operands_fit(env, "forwardAll", len, need, names, what, 9)) return NULL;
+  pass_t p = {.T = (int)T, .B = (int)B, .I = (int)I, .H = (int)H, .O = (int)O, .kind = a[5], .x = m[0], .wxh = m[1],
+              .whh = m[2], .why = m[3], .bh = m[4], .by = m[5], .h = m[6], .z = m[7], .y = m[8]};
+  return int_value(env, forward_all(&p, a[6] == 1));
+}
+
+/* backwardAll(x, dy, h, z, why, whh, dh, dz, gx, gh, gy, gbh, gby, T, B, I, H, O, kind, helper) → the first step
+ * (T down to 0) whose H̄_t is not finite, or −1: each operand a Float64Array of its own; H̄_0..H̄_T written into
+ * dh, Z̄ into dz (scratch), the gradients ACCUMULATED into gx (H×I), gh (H×H), gy (O×H), gbh, gby; z is read for
+ * relu only (it may be empty for tanh and linear). */
+static napi_value js_backward_all(napi_env env, napi_callback_info info) {
+  static const char *const names[13] = {"x", "dy", "h", "z", "why", "whh", "dh", "dz", "gx", "gh", "gy", "gbh", "gby"};
+  static const char *const what[13] = {"T·B·I", "T·B·O", "(T + 1)·B·H", "T·B·H", "O·H", "H·H", "(T + 1)·B·H",
+                                       "T·B·H", "H·I", "H·H", "O·H", "H", "O"};
+  double *m[13];
+  size_t len[13];
+  int32_t a[7];
+  if (!read_args(env, info, "backwardAll", 13, 7, m, len, a) || !sizes_ok(env, "backwardAll", a)) return NULL;
+  const int64_t T = a[0], B = a[1], I = a[2], H = a[3], O = a[4], R = T * B;
+  const int64_t need[13] = {R * I, R * O, (T + 1) * B * H, a[5] == 2 ? R * H : 0, O * H, H * H, (T + 1) * B * H,
                             R * H, H * I, H * H, O * H, H, O};
-  size_t in[13];
-  for (int k = 0; k < 13; k++) in[k] = k == 6 ? len[1] : len[0];
-  if (!regions_fit(env, "backwardAll", in, pos, lens, 13)) return NULL;
-  double *const mi = m[0];
-  pass_t p = {.T = (int)T, .B = (int)B, .I = (int)I, .H = (int)H, .O = (int)O, .kind = a[5], .x = mi + a[6],
-              .dy = mi + a[7], .h = mi + a[8], .z_in = mi + a[9], .wy = mi + a[10], .w = mi + a[11],
-              .dh = m[1] + a[12], .dz = mi + a[13], .g = {mi + a[14], mi + a[15], mi + a[16], mi + a[17], mi + a[18]}};
-  const int r = backward_all(&p, a[19] == 1);
+  if (!operands_fit(env, "backwardAll", len, need, names, what, 13)) return NULL;
+  pass_t p = {.T = (int)T, .B = (int)B, .I = (int)I, .H = (int)H, .O = (int)O, .kind = a[5], .x = m[0], .dy = m[1],
+              .h = m[2], .z_in = m[3], .why = m[4], .whh = m[5], .dh = m[6], .dz = m[7],
+              .g = {m[8], m[9], m[10], m[11], m[12]}};
+  const int r = backward_all(&p, a[6] == 1);
   if (r == -2) {
-    napi_throw_error(env, NULL, "backwardAll: out of memory for the second part's gradient sums");
+    napi_throw_error(env, NULL, "backwardAll: out of memory for the second half's gradient sums");
     return NULL;
   }
   return int_value(env, r);
 }
 
-/* nonfinite(memory, n, p) → true when some of the n doubles from position p is NaN or ±∞ */
+/* nonfinite(a) → true when some entry of the Float64Array a is NaN or ±∞ */
 static napi_value js_nonfinite(napi_env env, napi_callback_info info) {
   double *m;
   size_t len;
-  int32_t a[2];
-  if (!read_args(env, info, "nonfinite", 1, 2, &m, &len, a)) return NULL;
-  const int64_t pos[1] = {a[1]}, lens[1] = {a[0]};
-  if (!regions_fit(env, "nonfinite", &len, pos, lens, 1)) return NULL;
+  int32_t unused;
+  if (!read_args(env, info, "nonfinite", 1, 0, &m, &len, &unused)) return NULL;
   napi_value r;
-  napi_get_boolean(env, nonfinite_row(a[0], m + a[1]) != 0, &r);
+  napi_get_boolean(env, nonfinite_row((int)len, m) != 0, &r);
   return r;
 }
 
@@ -632,9 +734,7 @@ static napi_value js_act(napi_env env, napi_callback_info info) {
 /* helperPasses() → how many passes have run on two threads (for tests: that a pass was split) */
 static napi_value js_helper_passes(napi_env env, napi_callback_info info) {
   (void)info;
-  pthread_mutex_lock(&helper_mu);
-  const unsigned long n = helper_posted;
-  pthread_mutex_unlock(&helper_mu);
+  const unsigned long n = atomic_load(&helper_posted) / 2;
   napi_value r;
   napi_create_double(env, (double)n, &r);
   return r;

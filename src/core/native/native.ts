@@ -1,9 +1,9 @@
 /**
- * The native kernels: ./kernels.c on OpenBLAS, built by ./build.cjs (setup's step 5), with the interface of the
- * WebAssembly kernels' whole passes (../wasm/simd): the caller lays the operands out in one Float64Array memory
- * ({@link NativeKernels.reserve}) and passes positions in it, in doubles; forwardAll/backwardAll take the same
- * arguments as SimdKernels' (plus, optionally, a second memory for the results) and give the same results up to
- * the rounding of BLAS's summation order.
+ * The native kernels: ./kernels.c on OpenBLAS, built by ./build.cjs (setup's step 5): the WebAssembly kernels'
+ * whole passes (../wasm/simd), the same maths and results up to the rounding of BLAS's summation order, but each
+ * operand the caller's own Float64Array — the weights, the trace, the gradients read and written where they lie,
+ * Whh as it is for every pass — instead of positions in one memory the operands are copied into (at H = 256
+ * those copies and transposes were ≈ 1 ms of a 4.8 ms forward + BPTT).
  *
  * What they are for: every vanilla RNN pass (../../rnn/kernel-passes), one sequence or a minibatch; OpenBLAS runs
  * the matrix products 2–3× faster per core than WebAssembly's 2-wide vectors can, and a large pass is split over
@@ -18,34 +18,59 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isMainThread } from "worker_threads";
-import type { BackwardAllArgs, ForwardAllArgs } from "../wasm/simd";
 
-/** The native kernels, in doubles, on a memory of their own (a Float64Array). */
+/** The operands of {@link NativeKernels.forwardAll}: row-major, B×size blocks per step, the weights as they are. */
+export interface NativeForward {
+  T: number; B: number; I: number; H: number; O: number;
+  /** ../wasm/simd's SIMD_ACTIVATION */
+  kind: number;
+  x: Float64Array; wxh: Float64Array; whh: Float64Array; why: Float64Array; bh: Float64Array; by: Float64Array;
+  /** H_0..H_T ((T + 1)·B·H; H_0 read, the rest written), Z (T·B·H) and Y (T·B·O), written */
+  h: Float64Array; z: Float64Array; y: Float64Array;
+}
+
+/** The operands of {@link NativeKernels.backwardAll}. */
+export interface NativeBackward {
+  T: number; B: number; I: number; H: number; O: number; kind: number;
+  /** X, Ȳ, H_0..H_T; Z for relu only (it may be empty for tanh and linear) */
+  x: Float64Array; dy: Float64Array; h: Float64Array; z: Float64Array;
+  why: Float64Array; whh: Float64Array;
+  /** H̄_0..H̄_T ((T + 1)·B·H), written; Z̄ (T·B·H), scratch */
+  dh: Float64Array; dz: Float64Array;
+  /** the gradients W̄xh (H×I), W̄hh, W̄hy (O×H), b̄h, b̄y: ACCUMULATED into */
+  gx: Float64Array; gh: Float64Array; gy: Float64Array; gbh: Float64Array; gby: Float64Array;
+}
+
+/** The native kernels. */
 export interface NativeKernels {
   /**
    * A memory of at least n doubles (a new, larger one when n exceeds the current one: take the view once, after
-   * reserving everything the computation needs), or null when that much cannot be allocated.
+   * reserving everything the computation needs), or null when that much cannot be allocated: scratch for a
+   * pass, and the operands of act and gemv.
    */
   reserve(n: number): Float64Array | null;
-  /** True when some of the n doubles from position p is NaN or ±∞. */
-  nonfinite(n: number, p: number): boolean;
-  /** h[i] = φ(z[i]) for i < n, φ by kind (../wasm/simd's SIMD_ACTIVATION); true when some h[i] is not finite. */
+  /** True when some entry of `a` (any Float64Array) is NaN or ±∞. */
+  nonfinite(a: Float64Array): boolean;
+  /** h[i] = φ(z[i]) for i < n, φ by kind (../wasm/simd's SIMD_ACTIVATION), in the memory; true when some h[i] is not finite. */
   act(kind: number, n: number, z: number, h: number): boolean;
-  /** y += A x, `reps` times, by OpenBLAS's dgemv (A m×n row-major at a, x at x, y at y): the bench's mat-vec. */
+  /** y += A x, `reps` times, by OpenBLAS's dgemv (A m×n row-major at a, x at x, y at y, in the memory): the bench's mat-vec. */
   gemv(m: number, n: number, a: number, x: number, y: number, reps: number): void;
   /**
-   * The whole forward pass, as SimdKernels.forwardAll (the same arguments and layout), except that wxt and wyt
-   * hold Wxh and Why as they are, not transposed (OpenBLAS's dgemm reads them transposed, so no copy has to),
-   * and that with `out` given, H_0..H_T, Z and Y are positions in out: the trace written straight into the
-   * caller's buffer.
+   * The whole forward pass: Z = X Wxhᵀ + 1 bhᵀ, Z_t += H_{t−1} Whhᵀ, H_t = φ(Z_t), Y = H_{1..T} Whyᵀ + 1 byᵀ. Returns
+   * the first step whose H_t is not finite (Y then not computed), or −1. Throws a RangeError naming an operand
+   * too short for the sizes.
    */
-  forwardAll(p: ForwardAllArgs, out?: Float64Array): number;
+  forwardAll(p: NativeForward): number;
   /**
-   * Full BPTT, exactly as SimdKernels.backwardAll (gradients accumulated; the same arguments and layout), except
-   * that with `out` given, H̄_0..H̄_T is a position in out.
+   * Full BPTT: W̄hy += Ȳᵀ H_{1..T}, b̄y += Ȳᵀ1, H̄_t = Ȳ_t Why, then for t = T..1 Z̄_t = H̄_t ⊙ φ′(Z_t) and
+   * H̄_{t−1} += Z̄_t Whh, then W̄hh += Z̄ᵀ H_{0..T−1}, W̄xh += Z̄ᵀ X, b̄h += Z̄ᵀ1. Returns the first step (T down to
+   * 0) whose H̄_t is not finite (stopping there), or −1.
    */
-  backwardAll(p: BackwardAllArgs, out?: Float64Array): number;
-  /** How many passes have run on two threads in this process (the main thread's, large enough): for tests. */
+  backwardAll(p: NativeBackward): number;
+  /**
+   * How many passes in this process were offered to the helper thread (the main thread's, large enough), which
+   * joins each one it wakes up in time for: for tests.
+   */
   readonly helperPasses: number;
   /**
    * What OpenBLAS picked here: its kernel family (e.g. "Cooperlake"), build configuration and thread count (1:
@@ -55,9 +80,9 @@ export interface NativeKernels {
 }
 
 interface Addon {
-  forwardAll(mem: Float64Array, out: Float64Array, ...args: number[]): number;
-  backwardAll(mem: Float64Array, out: Float64Array, ...args: number[]): number;
-  nonfinite(mem: Float64Array, n: number, p: number): boolean;
+  forwardAll(...args: (Float64Array | number)[]): number;
+  backwardAll(...args: (Float64Array | number)[]): number;
+  nonfinite(a: Float64Array): boolean;
   act(mem: Float64Array, kind: number, n: number, z: number, h: number): boolean;
   gemv(mem: Float64Array, m: number, n: number, a: number, x: number, y: number, reps: number): void;
   info(): { core: string; config: string; threads: number; passThreads: number };
@@ -124,13 +149,13 @@ function load(): { kernels: NativeKernels | null; status: string } {
       }
       return mem;
     },
-    nonfinite: (n, p) => ex.nonfinite(mem, n, p),
+    nonfinite: (a) => ex.nonfinite(a),
     act: (kind, n, z, h) => ex.act(mem, kind, n, z, h),
     gemv: (m, n, a, x, y, reps) => ex.gemv(mem, m, n, a, x, y, reps),
-    forwardAll: (p, out = mem) =>
-      ex.forwardAll(mem, out, p.T, p.B, p.I, p.H, p.O, p.kind, p.x, p.wxt, p.w, p.wyt, p.bh, p.by, p.h, p.z, p.y, helper),
-    backwardAll: (p, out = mem) =>
-      ex.backwardAll(mem, out, p.T, p.B, p.I, p.H, p.O, p.kind, p.x, p.dy, p.h, p.z, p.wy, p.w, p.dh, p.dz, p.gx, p.gh, p.gy, p.gbh, p.gby, helper),
+    forwardAll: (p) =>
+      ex.forwardAll(p.x, p.wxh, p.whh, p.why, p.bh, p.by, p.h, p.z, p.y, p.T, p.B, p.I, p.H, p.O, p.kind, helper),
+    backwardAll: (p) =>
+      ex.backwardAll(p.x, p.dy, p.h, p.z, p.why, p.whh, p.dh, p.dz, p.gx, p.gh, p.gy, p.gbh, p.gby, p.T, p.B, p.I, p.H, p.O, p.kind, helper),
     get helperPasses() {
       return ex.helperPasses();
     },

@@ -15,6 +15,9 @@ import {
   type NotebookJson,
 } from "../src/notebook";
 import { claimFailures, notebookClaims, storedCellFailures, withClaimProbes } from "../src/prose/claims";
+import { editionNotebook, inEdition } from "../src/export/edition";
+import { check } from "../src/index";
+import { checkCalls, checkVerdicts, EXERCISE_NOTEBOOK, isCheckCell } from "./check/check-cells";
 
 /** Budget per notebook: kernel start (~3 s) plus the cells; tutorials should stay well inside it. */
 const NOTEBOOK_TIMEOUT_SEC = 60;
@@ -22,6 +25,7 @@ const NOTEBOOK_TIMEOUT_SEC = 60;
 const MAX_CODE_LINE = 100;
 
 const notebooks = listNotebooks();
+const exerciseNotebooks = notebooks.filter((f) => EXERCISE_NOTEBOOK.test(path.basename(f)));
 
 function readNotebook(file: string): NotebookJson {
   return JSON.parse(readFileSync(file, "utf8")) as NotebookJson;
@@ -57,6 +61,31 @@ describe("notebooks/ as stored", () => {
             }),
     );
     expect(long, `code lines over ${MAX_CODE_LINE} characters: break them (imports one group per line)`).toEqual([]);
+  });
+
+  test("the tutorials 00–07 and the lab 08 are all there to carry exercise checks", () => {
+    expect(exerciseNotebooks.map((f) => path.basename(f).slice(0, 3))).toEqual(["00-", "01-", "02-", "03-", "04-", "05-", "06-", "07-", "08-"]);
+  });
+
+  test.each(exerciseNotebooks.map((f) => [path.basename(f), f]))("%s: its exercises answer back (check cells in both editions)", (_name, file) => {
+    // Issue 16: a student calls a check on their answer. The run below requires ✓ from every check cell here, and
+    // tests/check/editions.test.ts hints (✗) from the student edition, where the starters' placeholders stand.
+    const nb = readNotebook(file);
+    const code = nb.cells.filter((c) => c.cell_type === "code").map((c) => ({ id: c.id ?? "", source: joinText(c.source) }));
+    expect(code.some((c) => /import\s*\{[^}]*\bcheck\b[^}]*\}\s*from\s*["'][^"']+["']/.test(c.source)), "`check` is not imported").toBe(true);
+    const checkCells = nb.cells.filter(isCheckCell);
+    expect(checkCells.length, "no check cell (a code cell whose id is check or check-…)").toBeGreaterThan(0);
+    const groups: { [concept: string]: { [exercise: string]: unknown } } = check;
+    for (const c of checkCells) {
+      expect(inEdition(c, "student") && inEdition(c, "instructor"), `check cell "${c.id}" is left out of an edition`).toBe(true);
+      const calls = checkCalls(joinText(c.source));
+      expect(calls.length, `check cell "${c.id}" calls no check.<concept>.<exercise>(…)`).toBeGreaterThan(0);
+      for (const k of calls) expect(typeof groups[k.split(".")[0]]?.[k.split(".")[1]], `check.${k} (cell "${c.id}")`).toBe("function");
+    }
+    const elsewhere = nb.cells.filter((c) => c.cell_type === "code" && checkCalls(joinText(c.source)).length > 0 && !isCheckCell(c)).map((c) => c.id);
+    expect(elsewhere, "cells that call a check but are not check cells (id check or check-…), whose verdicts no test reads").toEqual([]);
+    // What the notebook run below executes is the instructor edition, cell for cell.
+    expect(editionNotebook(nb, "instructor").cells.length).toBe(nb.cells.length);
   });
 
   test.each(notebooks.map((f) => [path.basename(f), f]))("%s: every claim in metadata.claims is well formed", (_name, file) => {
@@ -119,6 +148,11 @@ describe("notebooks/ execute cleanly in the project kernel, and their prose agre
     async (_name, file) => {
       const { notebook, failures } = await executeWithClaims(file, dir);
       if (failures.length > 0) throw new Error(failures.join("\n"));
+      // The instructor edition's answers (the solution cells) pass every check after them.
+      const verdicts = checkVerdicts(notebook);
+      for (const v of verdicts) expect(v.lines, `check cell "${v.id}" printed no ✓ or ✗ line`).not.toEqual([]);
+      const notPassed = verdicts.flatMap((v) => v.lines.filter((l) => !l.startsWith("✓")).map((l) => `${v.id}: ${l}`));
+      expect(notPassed, "checks that the instructor edition's answers do not pass").toEqual([]);
       // Opening the executed notebook fetches nothing: every chart carries its data and draws no remote image.
       const refs = notebook.cells.flatMap((c, i) =>
         (c.cell_type === "code" ? c.outputs : []).flatMap((o) => ("data" in o && o.data ? remoteReferences(o.data, `cell ${i + 1}`) : [])),

@@ -3,7 +3,7 @@ import { shortestFailingT } from "../../src/check/lab";
 import type { CompareRow } from "../../src/train/compare";
 
 // A stand-in for training: succeeds below T = 40. The check's logic is what is tested here; the lab notebook's
-// instructor edition runs it on real training (tests/check/lab-edition.test.ts).
+// instructor edition runs it on real training (tests/notebooks.test.ts, check cell check-ex3).
 const calls: number[] = [];
 const run = (T: number) => {
   calls.push(T);

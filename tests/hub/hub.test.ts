@@ -193,7 +193,8 @@ describe("npm run hub: a class on one server", () => {
       await page.click("#login_submit");
       await page.waitForURL(/\/user\//, { timeout: 60_000 });
       await openNotebook(page, `${base}/user/${alice}/lab/tree/00-start-here.ipynb?reset`);
-      const nb = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "notebooks/00-start-here.ipynb"), "utf8")) as NotebookJson;
+      // Her copy, as her server holds it: the student edition, without the solution cells the stored one has.
+      const nb = ((await (await api(`/user/${alice}/api/contents/00-start-here.ipynb`, tokens[alice])).json()) as { content: NotebookJson }).content;
       await runAllCells(page, watch, nb.cells.filter((c) => c.cell_type === "code").length, 90_000);
       expect(await page.locator("[data-mime-type='application/vnd.jupyter.stderr']").allTextContents()).toEqual([]);
       expect(watch.offsite).toEqual([]);

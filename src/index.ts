@@ -1,7 +1,7 @@
 /**
  * exploding-gradients: the public face that notebooks import.
  *
- *   import { rnnForward, rnnBackward, createRng } from "./src/index";
+ *   import { rnnForward, rnnBackward, createRng } from "exploding-gradients";
  *
  * Every import inside src/ names a file, never a folder ("./charts/index", not "./charts"): tslab's runtime
  * resolves folder imports as "charts.js" and fails (tests/imports.test.ts guards this).

@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { executeNotebook, joinText, PROJECT_ROOT, type NotebookJson } from "../notebook";
+import { executeNotebook, joinText, PROJECT_ROOT, type NotebookJson } from "../notebook/index";
 import { median } from "./timing";
 
 /** How a notebook imports the library. */

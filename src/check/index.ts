@@ -4,7 +4,7 @@
  * too); the functions of ./gradients, ./spectra, … return the { ok, message } it prints. One module per concept of
  * the lecture; each test is a property computed with the library, never a stored output.
  *
- *   import { check } from "./src/index";
+ *   import { check } from "exploding-gradients";
  *   check.spectra.spectralRadiusIs(W, 1);        // ✓ ρ(W) = 1.000000000, within 1e-6 of 1
  */
 import * as clippingChecks from "./clipping";

@@ -2,8 +2,9 @@
 # Jupyter kernel launcher for the exploding-gradients notebooks (installed into the kernelspec by setup.sh).
 #
 # tslab compiles cells with rootDir = its working directory, and Jupyter starts kernels in the notebook's
-# folder, so notebooks/ could not import ../src. This launcher starts tslab in the project root instead, so
-# notebooks import the library as "./src/...". The root is, in order:
+# folder, so notebooks/ could not import ../src. This launcher starts tslab in the project root instead, where
+# "exploding-gradients" resolves (node_modules/exploding-gradients → build/, rebuilt below) and the older
+# "./src/index" imports work too. The root is, in order:
 #   1. $EXPLODING_GRADIENTS_ROOT (set by src/notebook when it runs a notebook from anywhere, e.g. a temp dir);
 #   2. the nearest folder above the kernel's working directory that is this project (any clone works);
 #   3. the checkout recorded by the last setup.sh (notebooks opened from outside any clone).

@@ -92,7 +92,7 @@ describe("an error thrown in a cell", () => {
         "  createRng,",
         "  initRnnParams,",
         "  rnnForward,",
-        '} from "./src/index";',
+        '} from "exploding-gradients";',
         'const p = initRnnParams(createRng(0), { input: 2, hidden: 4, output: 1, activation: "tanh" });',
       ].join("\n"),
       [

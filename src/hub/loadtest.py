@@ -252,7 +252,7 @@ def report(rounds, timeout):
         print(f"first output within 10 s (p95, no failure) for up to {max(ok)} students at once of those tried")
     else:
         print("first output within 10 s (p95, no failure) for none of the class sizes tried: "
-              "the CPU (starting servers and compiling the library in every kernel) is what limits it")
+              "the CPU (starting every student's server and kernel at once) is what limits it")
 
 
 async def main():
